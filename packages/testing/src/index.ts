@@ -1,0 +1,17 @@
+export { dockerAvailable } from './container-server.js';
+export { freePort } from './ports.js';
+export { ProcessRedisServer, redisServerBin } from './process-server.js';
+export { cleanupAll, registerCleanup } from './registry.js';
+export {
+  type Cluster,
+  type Replicated,
+  type Sentinels,
+  type StartRedisOptions,
+  startCluster,
+  startRedis,
+  startReplicated,
+  startSentinels,
+  waitForLinkUp,
+  waitUntil,
+} from './topologies.js';
+export type { RedisServer, ServerRole } from './types.js';
