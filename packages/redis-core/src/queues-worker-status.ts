@@ -1,16 +1,16 @@
 /**
- * Worker liveness and last results, written by every worker process and read by the API.
- *
- * Layout (under the keyspace's jobsPrefix, so in a cluster '{bull}' puts them in one slot and the
- * MULTI below stays single-slot):
- *   <prefix>:worker:cache-jobs:alive            sorted set  workerId → last heartbeat (ms)
- *   <prefix>:worker:cache-jobs:hb:<workerId>    string      JSON heartbeat, PX = ttl
- *   <prefix>:worker:cache-jobs:results          hash        jobName → JSON last result
- * A worker that dies simply stops refreshing: its heartbeat expires and the read filters it out.
+ * Worker liveness and last results, written by every worker process and read by the API, in the
+ * main Redis (the keyspace's keys):
+ *   worker:heartbeat            sorted set  workerId → last heartbeat (ms), PX = ttl
+ *   worker:beat.<workerId>      string      JSON heartbeat, PX = ttl
+ *   worker:results              hash        jobName → JSON last result
+ * A worker that dies simply stops refreshing: its beat expires and reads filter it out. The
+ * commands are sent back to back rather than in MULTI because in a cluster these keys live in
+ * different slots; a torn heartbeat only costs one beat.
  */
 import type { Cluster, Redis } from 'ioredis';
+import type { Keyspace } from './keys.js';
 
-const QUEUE = 'cache-jobs';
 const DEFAULT_TTL_MS = 10_000;
 
 export interface WorkerHeartbeat {
@@ -40,17 +40,20 @@ export interface WorkerStatus {
   lastResults: Record<string, WorkerJobResult>;
 }
 
-interface StatusKeyspace {
-  jobsPrefix: string;
-}
+type StatusKeyspace = Pick<Keyspace, 'workerHeartbeat' | 'worker'>;
 
 function statusKeys(keys: StatusKeyspace) {
-  const base = `${keys.jobsPrefix}:worker:${QUEUE}`;
   return {
-    alive: `${base}:alive`,
-    heartbeat: (workerId: string) => `${base}:hb:${workerId}`,
-    results: `${base}:results`,
+    alive: keys.workerHeartbeat(),
+    heartbeat: (workerId: string) => keys.worker(`beat.${workerId}`),
+    results: keys.worker('results'),
   };
+}
+
+/** A worker id usable in a key: host, pid and a random suffix, restricted to [A-Za-z0-9_.-]. */
+export function newWorkerId(host: string, pid: number): string {
+  const safeHost = host.replace(/[^A-Za-z0-9_.-]/g, '-').slice(0, 60) || 'host';
+  return `${safeHost}.${pid}.${Math.random().toString(36).slice(2, 8)}`;
 }
 
 /** Call every ~2 s; `ttlMs` (default 10 s) is how long the worker counts as alive without a new beat. */
@@ -63,13 +66,12 @@ export async function writeWorkerHeartbeat(
   const k = statusKeys(keys);
   const at = status.at ?? Date.now();
   const beat: WorkerHeartbeat = { ...status, at };
-  await client
-    .multi()
-    .set(k.heartbeat(status.workerId), JSON.stringify(beat), 'PX', ttlMs)
-    .zadd(k.alive, at, status.workerId)
-    .zremrangebyscore(k.alive, '-inf', at - ttlMs)
-    .pexpire(k.alive, ttlMs)
-    .exec();
+  await Promise.all([
+    client.set(k.heartbeat(status.workerId), JSON.stringify(beat), 'PX', ttlMs),
+    client.zadd(k.alive, at, status.workerId),
+    client.zremrangebyscore(k.alive, '-inf', at - ttlMs),
+    client.pexpire(k.alive, ttlMs),
+  ]);
 }
 
 /** On graceful shutdown: the worker disappears at once instead of after the TTL. */
@@ -79,7 +81,7 @@ export async function removeWorkerHeartbeat(
   workerId: string,
 ): Promise<void> {
   const k = statusKeys(keys);
-  await client.multi().del(k.heartbeat(workerId)).zrem(k.alive, workerId).exec();
+  await Promise.all([client.del(k.heartbeat(workerId)), client.zrem(k.alive, workerId)]);
 }
 
 export async function recordWorkerResult(
@@ -111,7 +113,8 @@ export async function readWorkerStatus(
     client.zrangebyscore(k.alive, now - ttlMs, '+inf'),
     client.hgetall(k.results),
   ]);
-  const beats = ids.length > 0 ? await client.mget(...ids.map((id) => k.heartbeat(id))) : [];
+  // One GET per live worker (a handful), not MGET: the beat keys may sit in different cluster slots.
+  const beats = await Promise.all(ids.map((id) => client.get(k.heartbeat(id))));
   const workers = beats
     .map((raw) => parseJson<WorkerHeartbeat>(raw))
     .filter((b): b is WorkerHeartbeat => b !== null)

@@ -14,8 +14,10 @@ import {
 import { z } from 'zod';
 import { ValidationError } from './errors.js';
 
+export { readCacheTtls } from './queues-cache-ttl.js';
 export { checkQueueRedisPolicy, type QueuePolicyCheck } from './queues-policy.js';
 export {
+  newWorkerId,
   readWorkerStatus,
   recordWorkerResult,
   removeWorkerHeartbeat,
