@@ -1,0 +1,255 @@
+import { z } from 'zod';
+import { ConfigError } from './errors.js';
+
+/**
+ * Environment → typed, validated configuration. Every variable has one zod schema keyed by
+ * its own name, so the first failing issue's path *is* the variable and the error reads
+ * `PORT: must be an integer 1-65535`. Empty strings count as unset (compose files often
+ * pass `VAR=` through).
+ */
+
+export interface HostPort {
+  host: string;
+  port: number;
+}
+
+export type Topology =
+  | { kind: 'standalone'; url: string; password?: string }
+  | { kind: 'replicated'; url: string; replicaUrls: string[]; password?: string }
+  | { kind: 'sentinel'; sentinels: HostPort[]; name: string; password?: string; sentinelPassword?: string }
+  | { kind: 'cluster'; nodes: HostPort[]; password?: string };
+
+export interface AppConfig {
+  topology: Topology;
+  queueRedisUrl?: string;
+  port: number;
+  cacheTtlSeconds: number;
+  cacheTtlJitter: number;
+  negativeTtlSeconds: number;
+  graceSeconds: number;
+  adminToken?: string;
+  rateLimitPerMinute: number;
+  originDelayMs: number;
+  seedCatalog: boolean;
+  commandTimeoutMs: number;
+  maxReplicaLagBytes: number;
+  corsOrigins: string[];
+  logLevel: string;
+  nearCache: { enabled: boolean; maxBytes: number };
+  worker: {
+    concurrency: number;
+    refreshEverySeconds: number;
+    warmOnStart: boolean;
+    refreshThresholdRatio: number;
+  };
+}
+
+export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+
+const unset = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+
+function optional<T extends z.ZodType>(schema: T) {
+  return z.preprocess(unset, schema.optional());
+}
+
+function integer(min: number, max: number, fallback: number) {
+  const message = `must be an integer ${min}-${max}`;
+  return z.preprocess(
+    unset,
+    z
+      .string({ error: message })
+      .trim()
+      .regex(/^-?\d+$/, message)
+      .transform(Number)
+      .pipe(z.number().int().min(min, message).max(max, message))
+      .default(String(fallback) as never),
+  ) as unknown as z.ZodType<number>;
+}
+
+function decimal(min: number, max: number, fallback: number) {
+  const message = `must be a number ${min}-${max}`;
+  return z.preprocess(
+    unset,
+    z
+      .string({ error: message })
+      .trim()
+      .regex(/^-?(\d+\.?\d*|\.\d+)$/, message)
+      .transform(Number)
+      .pipe(z.number().min(min, message).max(max, message))
+      .default(String(fallback) as never),
+  ) as unknown as z.ZodType<number>;
+}
+
+const TRUE = ['1', 'true', 'on', 'yes'];
+const FALSE = ['0', 'false', 'off', 'no'];
+
+function boolean(fallback: boolean) {
+  const message = 'must be one of 1/0, true/false, on/off, yes/no';
+  return z.preprocess(
+    unset,
+    z
+      .string({ error: message })
+      .trim()
+      .toLowerCase()
+      .refine((v) => TRUE.includes(v) || FALSE.includes(v), message)
+      .transform((v) => TRUE.includes(v))
+      .default((fallback ? 'true' : 'false') as never),
+  ) as unknown as z.ZodType<boolean>;
+}
+
+function isRedisUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'redis:' || url.protocol === 'rediss:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+const redisUrl = z
+  .string()
+  .trim()
+  .refine(isRedisUrl, 'must be a redis:// or rediss:// URL with a host, e.g. redis://127.0.0.1:6379');
+
+function commaList(value: string): string[] {
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+}
+
+const redisUrlList = z
+  .string()
+  .transform(commaList)
+  .refine((urls) => urls.every(isRedisUrl), 'must be a comma list of redis:// URLs');
+
+/** `host:port`, `[::1]:port` or `redis://host:port`. */
+export function parseHostPort(value: string): HostPort | null {
+  const text = value.trim().replace(/^rediss?:\/\//, '');
+  const colon = text.lastIndexOf(':');
+  if (colon <= 0) return null;
+  const host = text.slice(0, colon).replace(/^\[(.*)\]$/, '$1');
+  const portText = text.slice(colon + 1);
+  if (!/^\d{1,5}$/.test(portText) || !/^[A-Za-z0-9_.:-]+$/.test(host)) return null;
+  const port = Number(portText);
+  return port >= 1 && port <= 65535 ? { host, port } : null;
+}
+
+const hostPortList = z
+  .string()
+  .transform(commaList)
+  .refine(
+    (items) => items.length > 0 && items.every((s) => parseHostPort(s) !== null),
+    'must be a comma list of host:port',
+  )
+  .transform((items) => items.map((s) => parseHostPort(s) as HostPort));
+
+const envSchema = z.object({
+  REDIS_URL: optional(redisUrl),
+  REDIS_REPLICA_URLS: optional(redisUrlList),
+  REDIS_SENTINELS: optional(hostPortList),
+  REDIS_SENTINEL_NAME: optional(
+    z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 characters of letters, digits, _ . -'),
+  ),
+  REDIS_SENTINEL_PASSWORD: optional(z.string()),
+  REDIS_CLUSTER_NODES: optional(hostPortList),
+  REDIS_PASSWORD: optional(z.string()),
+  QUEUE_REDIS_URL: optional(redisUrl),
+  PORT: integer(1, 65535, 8090),
+  CACHE_TTL_SECONDS: integer(1, 31_536_000, 60),
+  CACHE_TTL_JITTER: decimal(0, 0.5, 0.1),
+  CACHE_NEGATIVE_TTL_SECONDS: integer(0, 86_400, 10),
+  CACHE_GRACE_SECONDS: integer(0, 86_400, 0),
+  ADMIN_TOKEN: optional(z.string()),
+  RATE_LIMIT_PER_MINUTE: integer(0, 1_000_000, 600),
+  ORIGIN_DELAY_MS: integer(0, 60_000, 0),
+  SEED_CATALOG: boolean(true),
+  REDIS_COMMAND_TIMEOUT_MS: integer(10, 60_000, 1000),
+  REDIS_MAX_REPLICA_LAG_BYTES: integer(0, Number.MAX_SAFE_INTEGER, 1024 * 1024),
+  CORS_ORIGINS: optional(z.string().transform(commaList)),
+  LOG_LEVEL: optional(
+    z
+      .string()
+      .trim()
+      .toLowerCase()
+      .refine(
+        (v) => ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(v),
+        'must be one of fatal, error, warn, info, debug, trace, silent',
+      ),
+  ),
+  NEAR_CACHE: boolean(false),
+  NEAR_CACHE_MAX_BYTES: integer(1024, 2 ** 31, 8 * 1024 * 1024),
+  WORKER_CONCURRENCY: integer(1, 64, 2),
+  WORKER_REFRESH_EVERY_SECONDS: integer(0, 86_400, 30),
+  WORKER_WARM_ON_START: boolean(true),
+  WORKER_REFRESH_THRESHOLD_RATIO: decimal(0, 1, 0.2),
+});
+
+type Env = z.output<typeof envSchema>;
+
+function topologyFrom(env: Env): Topology {
+  const password = env.REDIS_PASSWORD;
+  const withPassword = <T extends object>(t: T): T => (password === undefined ? t : { ...t, password });
+  if (env.REDIS_CLUSTER_NODES) return withPassword({ kind: 'cluster', nodes: env.REDIS_CLUSTER_NODES });
+  if (env.REDIS_SENTINELS) {
+    return withPassword({
+      kind: 'sentinel',
+      sentinels: env.REDIS_SENTINELS,
+      name: env.REDIS_SENTINEL_NAME ?? 'mymaster',
+      ...(env.REDIS_SENTINEL_PASSWORD === undefined ? {} : { sentinelPassword: env.REDIS_SENTINEL_PASSWORD }),
+    });
+  }
+  const url = env.REDIS_URL ?? DEFAULT_REDIS_URL;
+  const replicaUrls = env.REDIS_REPLICA_URLS ?? [];
+  if (replicaUrls.length > 0) return withPassword({ kind: 'replicated', url, replicaUrls });
+  return withPassword({ kind: 'standalone', url });
+}
+
+/** Parses the environment; throws ConfigError naming the first bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const variable = String(issue?.path[0] ?? 'environment');
+    throw new ConfigError(variable, issue?.message ?? 'invalid value');
+  }
+  const e = parsed.data;
+  return {
+    topology: topologyFrom(e),
+    ...(e.QUEUE_REDIS_URL === undefined ? {} : { queueRedisUrl: e.QUEUE_REDIS_URL }),
+    port: e.PORT,
+    cacheTtlSeconds: e.CACHE_TTL_SECONDS,
+    cacheTtlJitter: e.CACHE_TTL_JITTER,
+    negativeTtlSeconds: e.CACHE_NEGATIVE_TTL_SECONDS,
+    graceSeconds: e.CACHE_GRACE_SECONDS,
+    ...(e.ADMIN_TOKEN === undefined ? {} : { adminToken: e.ADMIN_TOKEN }),
+    rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    originDelayMs: e.ORIGIN_DELAY_MS,
+    seedCatalog: e.SEED_CATALOG,
+    commandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
+    maxReplicaLagBytes: e.REDIS_MAX_REPLICA_LAG_BYTES,
+    corsOrigins: e.CORS_ORIGINS ?? [],
+    logLevel: e.LOG_LEVEL ?? 'info',
+    nearCache: { enabled: e.NEAR_CACHE, maxBytes: e.NEAR_CACHE_MAX_BYTES },
+    worker: {
+      concurrency: e.WORKER_CONCURRENCY,
+      refreshEverySeconds: e.WORKER_REFRESH_EVERY_SECONDS,
+      warmOnStart: e.WORKER_WARM_ON_START,
+      refreshThresholdRatio: e.WORKER_REFRESH_THRESHOLD_RATIO,
+    },
+  };
+}
+
+/** A URL safe to show or log: the password replaced by `***`. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString().replace(/\/$/, '');
+  } catch {
+    return url;
+  }
+}
