@@ -52,32 +52,33 @@ function optional<T extends z.ZodType>(schema: T) {
   return z.preprocess(unset, schema.optional());
 }
 
+/** The default is fed through the same parsing as a real value (zod's .default() would skip it). */
+const orDefault = (fallback: string) => (v: unknown) => unset(v) ?? fallback;
+
 function integer(min: number, max: number, fallback: number) {
   const message = `must be an integer ${min}-${max}`;
   return z.preprocess(
-    unset,
+    orDefault(String(fallback)),
     z
       .string({ error: message })
       .trim()
       .regex(/^-?\d+$/, message)
       .transform(Number)
-      .pipe(z.number().int().min(min, message).max(max, message))
-      .default(String(fallback) as never),
-  ) as unknown as z.ZodType<number>;
+      .pipe(z.number().int().min(min, message).max(max, message)),
+  );
 }
 
 function decimal(min: number, max: number, fallback: number) {
   const message = `must be a number ${min}-${max}`;
   return z.preprocess(
-    unset,
+    orDefault(String(fallback)),
     z
       .string({ error: message })
       .trim()
       .regex(/^-?(\d+\.?\d*|\.\d+)$/, message)
       .transform(Number)
-      .pipe(z.number().min(min, message).max(max, message))
-      .default(String(fallback) as never),
-  ) as unknown as z.ZodType<number>;
+      .pipe(z.number().min(min, message).max(max, message)),
+  );
 }
 
 const TRUE = ['1', 'true', 'on', 'yes'];
@@ -86,15 +87,14 @@ const FALSE = ['0', 'false', 'off', 'no'];
 function boolean(fallback: boolean) {
   const message = 'must be one of 1/0, true/false, on/off, yes/no';
   return z.preprocess(
-    unset,
+    orDefault(String(fallback)),
     z
       .string({ error: message })
       .trim()
       .toLowerCase()
       .refine((v) => TRUE.includes(v) || FALSE.includes(v), message)
-      .transform((v) => TRUE.includes(v))
-      .default((fallback ? 'true' : 'false') as never),
-  ) as unknown as z.ZodType<boolean>;
+      .transform((v) => TRUE.includes(v)),
+  );
 }
 
 function isRedisUrl(value: string): boolean {
