@@ -29,6 +29,8 @@ export interface ClientTuning {
   password?: string;
   connectionName?: string;
   lazyConnect?: boolean;
+  /** Send READONLY on connect: needed to read keys from a cluster replica. */
+  readOnly?: boolean;
   logger?: { warn(obj: object, msg?: string): void };
 }
 
@@ -54,6 +56,7 @@ export function baseClientOptions(tuning: ClientTuning = {}): RedisOptions {
     ...(tuning.password === undefined ? {} : { password: tuning.password }),
     ...(tuning.connectionName === undefined ? {} : { connectionName: tuning.connectionName }),
     ...(tuning.lazyConnect === undefined ? {} : { lazyConnect: tuning.lazyConnect }),
+    ...(tuning.readOnly === undefined ? {} : { readOnly: tuning.readOnly }),
   };
 }
 

@@ -86,10 +86,12 @@ function reportingFailures<T extends object>(client: T, onFailure: (err: unknown
 
 async function closeClient(client: RedisClient): Promise<void> {
   if (client.status === 'end') return;
-  // QUIT waits for the server; a dead or paused server must not stall shutdown.
-  const quit = client.quit().catch(() => undefined);
-  await Promise.race([quit, new Promise((r) => setTimeout(r, 500).unref())]);
-  client.disconnect();
+  const ended = new Promise((resolve) => client.once('end', resolve));
+  const capped = (p: Promise<unknown>) => Promise.race([p, new Promise((r) => setTimeout(r, 500).unref())]);
+  // QUIT lets the server finish what it was sent; a dead or paused server must not stall shutdown.
+  if (client.status === 'ready') await capped(client.quit().catch(() => undefined));
+  if (client.status !== 'end') client.disconnect();
+  await capped(ended);
 }
 
 export function createConnections(topology: Topology, opts: ConnectionOptions = {}): RedisConnections {

@@ -1,0 +1,391 @@
+import { randomBytes } from 'node:crypto';
+import { type Cluster, Command, type Redis } from 'ioredis';
+import { createClientForUrl } from './client-options.js';
+import { redactUrl, type Topology } from './config.js';
+import type { RedisConnections } from './connections.js';
+import { CacheUnavailableError, isRedisConnectionError, ValidationError } from './errors.js';
+import { parseReplicationInfo, type ReplicationInfo } from './info-parser.js';
+import { keySlot } from './key-slot.js';
+import type { Keyspace } from './keys.js';
+import { askSentinel, groupShards, parseClusterNodes } from './topology-nodes.js';
+
+export interface NodeStatus {
+  url: string;
+  role: 'master' | 'replica' | 'unknown';
+  up: boolean;
+  linkStatus?: 'up' | 'down';
+  /** master_repl_offset on a master; the offset a replica has applied (or, when it is down, last acknowledged). */
+  offset: number;
+  /** Replica: master offset − replica offset. Null on a master, or when the master is unknown. */
+  lagBytes: number | null;
+  lastIoSecondsAgo: number | null;
+  connectedReplicas?: number;
+  error?: string;
+}
+
+export interface ShardStatus {
+  master: NodeStatus;
+  replicas: NodeStatus[];
+  slots: [number, number][];
+}
+
+export interface ReplicationStatus {
+  topology: Topology['kind'];
+  master: NodeStatus;
+  replicas: NodeStatus[];
+  /** Cluster only: one entry per shard, in slot order. */
+  shards?: ShardStatus[];
+  checkedAt: number;
+}
+
+export interface ProbeResult {
+  token: string;
+  /** Epoch ms when the token was written on the master. */
+  writtenAt: number;
+  /** Set when the token could not be written (master down); every arrival is then null. */
+  error?: string;
+  results: { url: string; arrivedMs: number | null; error?: string }[];
+}
+
+export interface Replication {
+  status(): Promise<ReplicationStatus>;
+  probe(timeoutMs?: number): Promise<ProbeResult>;
+  /** WAIT on the writer's connection: how many replicas acknowledged every write made so far. */
+  waitForReplicas(n: number, timeoutMs: number): Promise<{ acknowledged: number; perMaster?: number[] }>;
+  /** Closes the node clients this module opened (sentinel, cluster and discovered nodes). */
+  close(): Promise<void>;
+}
+
+interface NodeRef {
+  url: string;
+  client: Redis;
+}
+
+interface Layout {
+  master: NodeRef | { url: string; error: string };
+  replicas: NodeRef[];
+  shards?: { master: NodeRef; replicas: NodeRef[]; slots: [number, number][] }[];
+}
+
+type InfoResult = { info: ReplicationInfo } | { error: string };
+
+const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const loopback = (host: string) => (host === 'localhost' || host === '::1' ? '127.0.0.1' : host);
+
+/** Resolves with `fallback` when `promise` has not settled within `ms` (and never rejects unhandled). */
+function within<T, F>(promise: Promise<T>, ms: number, fallback: F): Promise<T | F> {
+  promise.catch(() => {});
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise,
+    new Promise<F>((r) => (timer = setTimeout(() => r(fallback), Math.max(0, ms)))),
+  ]).finally(() => clearTimeout(timer));
+}
+
+export function createReplication(deps: { connections: RedisConnections; keys: Keyspace }): Replication {
+  const { connections, keys } = deps;
+  const topology = connections.topology;
+  const tuning = connections.tuning;
+  const nodeClients = new Map<string, Redis>();
+
+  const nodeClient = (host: string, port: number): NodeRef => {
+    const url = `redis://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    let client = nodeClients.get(url);
+    if (!client) {
+      // Cluster replicas answer GET only after READONLY (the probe reads there).
+      client = createClientForUrl(url, {
+        ...tuning,
+        readOnly: topology.kind === 'cluster',
+        connectionName: 'replication',
+      });
+      nodeClients.set(url, client);
+    }
+    return { url, client };
+  };
+
+  async function readInfo(client: Redis): Promise<InfoResult> {
+    try {
+      return { info: parseReplicationInfo(await client.info('replication')) };
+    } catch (err) {
+      return { error: message(err) };
+    }
+  }
+
+  async function sentinelLayout(t: Extract<Topology, { kind: 'sentinel' }>): Promise<Layout> {
+    let lastError = 'no sentinel configured';
+    for (const s of t.sentinels) {
+      const url = `redis://${s.host}:${s.port}`;
+      let sentinel = nodeClients.get(`sentinel:${url}`);
+      if (!sentinel) {
+        sentinel = createClientForUrl(url, {
+          ...tuning,
+          password: t.sentinelPassword,
+          connectionName: 'replication-sentinel',
+        });
+        nodeClients.set(`sentinel:${url}`, sentinel);
+      }
+      try {
+        const view = await askSentinel(sentinel, t.name);
+        return {
+          master: nodeClient(view.master.host, view.master.port),
+          replicas: view.replicas.map((r) => nodeClient(r.host, r.port)),
+        };
+      } catch (err) {
+        lastError = `sentinel ${s.host}:${s.port}: ${message(err)}`;
+      }
+    }
+    return { master: { url: `sentinel://${t.name}`, error: lastError }, replicas: [] };
+  }
+
+  async function clusterLayout(): Promise<Layout> {
+    let lastError = '';
+    // A keyless command goes to a random node; try a few in case that one is down.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        const text = String(await (connections.writer as Cluster).call('CLUSTER', 'NODES'));
+        const shards = groupShards(parseClusterNodes(text)).map((s) => ({
+          master: nodeClient(s.master.host, s.master.port),
+          replicas: s.replicas.map((r) => nodeClient(r.host, r.port)),
+          slots: s.slots,
+        }));
+        const first = shards[0];
+        if (!first) throw new Error('the cluster has no shard serving slots');
+        return { master: first.master, replicas: shards.flatMap((s) => s.replicas), shards };
+      } catch (err) {
+        lastError = message(err);
+      }
+    }
+    return { master: { url: 'cluster', error: lastError }, replicas: [], shards: [] };
+  }
+
+  async function layout(): Promise<Layout> {
+    switch (topology.kind) {
+      case 'standalone':
+        return {
+          master: { url: redactUrl(topology.url), client: connections.writer as Redis },
+          replicas: [],
+        };
+      case 'replicated':
+        return {
+          master: { url: redactUrl(topology.url), client: connections.writer as Redis },
+          replicas: connections.replicas.map((r) => ({ url: redactUrl(r.url), client: r.client })),
+        };
+      case 'sentinel':
+        return sentinelLayout(topology);
+      case 'cluster':
+        return clusterLayout();
+    }
+  }
+
+  function masterStatus(url: string, result: InfoResult): NodeStatus {
+    if ('error' in result) {
+      return {
+        url,
+        role: 'unknown',
+        up: false,
+        offset: 0,
+        lagBytes: null,
+        lastIoSecondsAgo: null,
+        error: result.error,
+      };
+    }
+    const { info } = result;
+    return {
+      url,
+      role: info.role,
+      up: true,
+      offset: info.offset,
+      lagBytes: null,
+      lastIoSecondsAgo: info.lastIoSecondsAgo,
+      ...(info.connectedReplicas === undefined ? {} : { connectedReplicas: info.connectedReplicas }),
+    };
+  }
+
+  function replicaStatus(url: string, result: InfoResult, master: InfoResult | undefined): NodeStatus {
+    const masterInfo = master && 'info' in master ? master.info : undefined;
+    if ('error' in result) {
+      // Down or hung: what the master last heard from it still shows how far behind it is.
+      const { hostname, port } = new URL(url);
+      const seen = masterInfo?.replicas.find(
+        (r) => r.port === Number(port) && loopback(r.host) === loopback(hostname.replace(/^\[(.*)\]$/, '$1')),
+      );
+      return {
+        url,
+        role: 'unknown',
+        up: false,
+        offset: seen?.offset ?? 0,
+        lagBytes: seen && masterInfo ? Math.max(0, masterInfo.offset - seen.offset) : null,
+        lastIoSecondsAgo: null,
+        error: result.error,
+      };
+    }
+    const { info } = result;
+    return {
+      url,
+      role: info.role,
+      up: true,
+      ...(info.linkStatus === undefined ? {} : { linkStatus: info.linkStatus }),
+      offset: info.offset,
+      lagBytes: masterInfo && info.role === 'replica' ? Math.max(0, masterInfo.offset - info.offset) : null,
+      lastIoSecondsAgo: info.lastIoSecondsAgo,
+      ...(info.connectedReplicas === undefined ? {} : { connectedReplicas: info.connectedReplicas }),
+    };
+  }
+
+  async function group(
+    master: NodeRef,
+    replicas: NodeRef[],
+  ): Promise<{ master: NodeStatus; replicas: NodeStatus[] }> {
+    const [m, ...rs] = await Promise.all([
+      readInfo(master.client),
+      ...replicas.map((r) => readInfo(r.client)),
+    ]);
+    return {
+      master: masterStatus(master.url, m as InfoResult),
+      replicas: replicas.map((r, i) => replicaStatus(r.url, rs[i] as InfoResult, m)),
+    };
+  }
+
+  async function status(): Promise<ReplicationStatus> {
+    const l = await layout();
+    const checkedAt = Date.now();
+    if (!('client' in l.master)) {
+      const down = masterStatus(l.master.url, { error: l.master.error });
+      return {
+        topology: topology.kind,
+        master: down,
+        replicas: [],
+        ...(l.shards ? { shards: [] } : {}),
+        checkedAt,
+      };
+    }
+    if (l.shards) {
+      const shards = await Promise.all(
+        l.shards.map(async (s) => ({ ...(await group(s.master, s.replicas)), slots: s.slots })),
+      );
+      const first = shards[0] as ShardStatus;
+      return {
+        topology: topology.kind,
+        master: first.master,
+        replicas: shards.flatMap((s) => s.replicas),
+        shards,
+        checkedAt,
+      };
+    }
+    let replicas = l.replicas;
+    if (topology.kind === 'standalone') {
+      // A standalone URL may still have replicas attached: list what the master reports.
+      const m = await readInfo(l.master.client);
+      if ('info' in m) replicas = m.info.replicas.map((r) => nodeClient(r.host, r.port));
+    }
+    return { topology: topology.kind, ...(await group(l.master, replicas)), checkedAt };
+  }
+
+  async function awaitArrival(
+    node: NodeRef,
+    key: string,
+    expected: string,
+    startedAt: number,
+    deadline: number,
+  ): Promise<{ url: string; arrivedMs: number | null; error?: string }> {
+    let lastError: string | undefined;
+    while (performance.now() < deadline) {
+      const value = await within(
+        node.client.get(key).catch((err: unknown) => {
+          lastError = message(err);
+          return null;
+        }),
+        deadline - performance.now(),
+        undefined,
+      );
+      if (value === expected)
+        return { url: node.url, arrivedMs: Math.round((performance.now() - startedAt) * 100) / 100 };
+      // ~2 ms between reads gives millisecond resolution without flooding the replica.
+      await sleep(lastError ? 20 : 2);
+    }
+    return { url: node.url, arrivedMs: null, ...(lastError ? { error: lastError } : {}) };
+  }
+
+  async function probe(timeoutMs = 2000): Promise<ProbeResult> {
+    const token = `${Date.now().toString(36)}-${randomBytes(6).toString('hex')}`;
+    const l = await layout();
+    // Cluster: one key per shard (a token suffix chosen so its slot is in that shard), so
+    // every replica of every shard has something to receive.
+    const targets: { key: string; replicas: NodeRef[] }[] = [];
+    if (l.shards) {
+      for (const shard of l.shards) {
+        for (let i = 0; i < 100_000; i++) {
+          const key = keys.probe(`${token}.${i}`);
+          const slot = keySlot(key);
+          if (shard.slots.some(([from, to]) => slot >= from && slot <= to)) {
+            targets.push({ key, replicas: shard.replicas });
+            break;
+          }
+        }
+      }
+    } else {
+      targets.push({ key: keys.probe(token), replicas: l.replicas });
+    }
+    const writtenAt = Date.now();
+    const value = String(writtenAt);
+    const startedAt = performance.now();
+    try {
+      await Promise.all(targets.map((t) => connections.writer.set(t.key, value, 'PX', 10_000)));
+    } catch (err) {
+      return {
+        token,
+        writtenAt,
+        error: `could not write the probe on the master: ${message(err)}`,
+        results: targets.flatMap((t) => t.replicas.map((r) => ({ url: r.url, arrivedMs: null }))),
+      };
+    }
+    const deadline = startedAt + timeoutMs;
+    const results = await Promise.all(
+      targets.flatMap((t) => t.replicas.map((r) => awaitArrival(r, t.key, value, startedAt, deadline))),
+    );
+    // The keys expire on their own (PX); deleting now just keeps the keyspace tidy.
+    for (const t of targets) connections.writer.del(t.key).catch(() => {});
+    return { token, writtenAt, results };
+  }
+
+  async function waitForReplicas(
+    n: number,
+    timeoutMs: number,
+  ): Promise<{ acknowledged: number; perMaster?: number[] }> {
+    if (!Number.isInteger(n) || n < 0 || n > 1000) throw new ValidationError('n must be an integer 0-1000');
+    // WAIT 0 blocks forever: a timeout must be at least 1 ms.
+    if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > 60_000) {
+      throw new ValidationError('timeoutMs must be an integer 1-60000');
+    }
+    const run = async (client: Redis): Promise<number> => {
+      const command = new Command('wait', [n, timeoutMs], { replyEncoding: 'utf8' });
+      // WAIT may legitimately take timeoutMs: arm a longer timeout than the client's default
+      // (ioredis keeps the first timeout set on a command).
+      command.setTimeout(timeoutMs + (tuning.commandTimeoutMs ?? 1000));
+      return Number(await client.sendCommand(command));
+    };
+    try {
+      if (topology.kind === 'cluster') {
+        const perMaster = await Promise.all((connections.writer as Cluster).nodes('master').map(run));
+        return { acknowledged: perMaster.length ? Math.min(...perMaster) : 0, perMaster };
+      }
+      return { acknowledged: await run(connections.writer as Redis) };
+    } catch (err) {
+      if (isRedisConnectionError(err))
+        throw new CacheUnavailableError(`WAIT failed: ${message(err)}`, { cause: err });
+      throw err;
+    }
+  }
+
+  return {
+    status,
+    probe,
+    waitForReplicas,
+    async close() {
+      const clients = [...nodeClients.values()];
+      nodeClients.clear();
+      for (const c of clients) c.disconnect();
+    },
+  };
+}
