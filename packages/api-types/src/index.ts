@@ -79,15 +79,30 @@ export interface RedisInfoSummary {
   keyspace_misses: number;
   connected_clients: number;
   version: string;
+  maxmemory: number;
+  maxmemory_policy: string;
+  uptime_seconds: number;
+  role: string;
+  /** Keys in every database. */
+  keys: number;
+}
+
+/** Latency percentiles in ms, null without samples. */
+export interface Percentiles {
+  p50: number | null;
+  p95: number | null;
+  p99: number | null;
 }
 
 /** GET /api/stats (also the payload of the SSE `stats` event). */
 export interface StatsResponse extends HitRatioWindow {
   avg_response_time_cache: number;
   avg_response_time_database: number;
-  /** avg database time / avg cache time (0 when either is unknown). */
-  speedup: number;
+  /** avg database time / avg cache time; null until both are known. */
+  speedup: number | null;
   last_minute: HitRatioWindow;
+  /** From latency histograms shared by every API instance. */
+  percentiles: { cache: Percentiles; database: Percentiles };
   origin_delay_ms: number;
   redis: RedisInfoSummary;
 }
@@ -286,8 +301,17 @@ export interface ProbeResponse {
   token: string;
   /** Epoch ms. */
   written_at: number;
+  /** Set when the token could not be written (master down); every arrival is then null. */
+  error?: string;
   /** arrived_ms: ms after the write when the replica had it; null when it did not arrive in time. */
-  results: { url: string; arrived_ms: number | null }[];
+  results: { url: string; arrived_ms: number | null; error?: string }[];
+}
+
+/** Cluster: one shard (a master, its replicas, its slot ranges). */
+export interface ShardStatus {
+  master: NodeStatus;
+  replicas: NodeStatus[];
+  slots: [number, number][];
 }
 
 /** GET /api/replication (also the payload of the SSE `replication` event). */
@@ -295,6 +319,8 @@ export interface ReplicationResponse {
   topology: TopologyKind;
   master: NodeStatus;
   replicas: NodeStatus[];
+  /** Cluster only, in slot order. */
+  shards?: ShardStatus[];
   /** Epoch ms. */
   checked_at: number;
   /** The last probe made through this API instance, if any. */
@@ -337,19 +363,46 @@ export interface JobSummary {
   state: JobState;
   /** 0-100, or the object the worker reported. */
   progress: number | object;
+  /** The job's payload, e.g. `{ category }`. */
+  data: unknown;
+  /** The worker's summary (`{ items, ms, itemsPerSec, … }`) once completed. */
   result: unknown;
   failed_reason: string | null;
+  attempts_made: number;
   /** Epoch ms. */
   created_at: number;
   finished_at: number | null;
+}
+
+export interface WorkerJobResult {
+  job_id: string;
+  ok: boolean;
+  /** Epoch ms. */
+  finished_at: number;
+  summary?: Record<string, number>;
+  error?: string;
+}
+
+export interface WorkerProcess {
+  worker_id: string;
+  pid: number;
+  host: string;
+  concurrency: number;
+  /** Jobs running in that process at its last heartbeat. */
+  active: number;
+  started_at: number;
+  /** Epoch ms of its last heartbeat. */
+  at: number;
 }
 
 export interface WorkerStatus {
   alive: boolean;
   /** Epoch ms, null when the worker never reported. */
   last_heartbeat: number | null;
-  /** Last result summary per job name. */
-  last_results: Record<string, unknown>;
+  /** Last result per job name. */
+  last_results: Record<string, WorkerJobResult>;
+  /** Live worker processes, newest heartbeat first. */
+  workers: WorkerProcess[];
 }
 
 /** GET /api/jobs?limit= (also the payload of the SSE `jobs` event). */
@@ -370,6 +423,8 @@ export interface ConfigResponse {
   topology: TopologyKind;
   near_cache: boolean;
   admin_configured: boolean;
+  /** Per client IP; 0 = off. */
+  rate_limit_per_minute: number;
 }
 
 /** GET /healthz */

@@ -1,0 +1,106 @@
+import express, { type Express } from 'express';
+import type { AppContext } from './context.js';
+import type { AppDeps } from './deps.js';
+import { cacheKeyRoutes } from './features/cache-keys/routes.js';
+import { catalogRoutes } from './features/catalog/routes.js';
+import { dataRoutes } from './features/data/routes.js';
+import { healthRoutes } from './features/health/routes.js';
+import { historyRoutes } from './features/history/routes.js';
+import { readJobs } from './features/jobs/jobs-view.js';
+import { jobRoutes } from './features/jobs/routes.js';
+import { createMetrics } from './features/metrics/metrics.js';
+import { metricsRoutes } from './features/metrics/routes.js';
+import { DOCS_PATH, openApiRoutes } from './features/openapi/routes.js';
+import { createReplicationView } from './features/replication/replication-view.js';
+import { replicationRoutes } from './features/replication/routes.js';
+import { statsRoutes } from './features/stats/routes.js';
+import { readStats } from './features/stats/stats-view.js';
+import { streamRoutes } from './features/stream/routes.js';
+import { createStreamHub } from './features/stream/stream-hub.js';
+import { webApp } from './features/web/static.js';
+import { adminGuard } from './http/admin-auth.js';
+import { errorHandler, notFoundHandler } from './http/error-handler.js';
+import { rateLimit } from './http/rate-limit.js';
+import { requestLogger } from './http/request-logger.js';
+import { type AnyRoute, mountRoutes } from './http/route.js';
+import { corsPolicy, securityHeaders } from './http/security.js';
+import { withTimeout } from './http/timeout.js';
+
+export const API_VERSION = '1.0.0';
+export const JSON_BODY_LIMIT = '100kb';
+
+export interface ApiApp extends Express {
+  /** Every route the app mounts, as declared (the OpenAPI document is built from the same list). */
+  readonly routes: AnyRoute[];
+  /** Ends the SSE streams and stops the ticker; call before closing the HTTP server and Redis. */
+  shutdown(): void;
+}
+
+/** Builds the Express app from injected services. It does not listen: index.ts (or supertest) does. */
+export function createApp(deps: AppDeps): ApiApp {
+  const metrics = createMetrics({
+    probeRedis: () =>
+      withTimeout(deps.connections.writer.ping(), deps.config.commandTimeoutMs, 'PING').then(
+        () => true,
+        () => false,
+      ),
+  });
+  const ctx: AppContext = { ...deps, metrics };
+  const replicationView = createReplicationView(deps.replication);
+  const hub = createStreamHub({
+    sources: {
+      stats: () => readStats(ctx),
+      replication: () => replicationView.status(),
+      jobs: () => readJobs(ctx, 20),
+    },
+    jobEvents: deps.jobEvents,
+    logger: deps.logger.child({ component: 'stream' }),
+    sourceTimeoutMs: Math.max(500, deps.config.commandTimeoutMs),
+  });
+
+  const routes: AnyRoute[] = [];
+  const docs = openApiRoutes(() => routes, API_VERSION);
+  routes.push(
+    ...dataRoutes(ctx),
+    ...catalogRoutes(ctx),
+    ...statsRoutes(ctx),
+    ...cacheKeyRoutes(ctx),
+    ...historyRoutes(ctx),
+    ...replicationRoutes(replicationView),
+    ...jobRoutes(ctx),
+    ...streamRoutes(hub),
+    ...healthRoutes(ctx),
+    ...metricsRoutes(metrics),
+    ...docs.routes,
+  );
+
+  const app = express() as unknown as ApiApp;
+  app.disable('x-powered-by');
+  if (deps.trustProxy !== undefined) app.set('trust proxy', deps.trustProxy);
+
+  app.use(requestLogger(deps.logger));
+  app.use(metrics.httpMiddleware);
+  app.use(securityHeaders());
+  app.use(corsPolicy(deps.config.corsOrigins));
+  app.use(express.json({ limit: JSON_BODY_LIMIT }));
+
+  const limiter = rateLimit({
+    client: deps.connections.writer,
+    keyPrefix: deps.keys.rateLimitPrefix.replace(/:$/, ''),
+    perMinute: deps.config.rateLimitPerMinute,
+    timeoutMs: Math.min(250, deps.config.commandTimeoutMs),
+    logger: deps.logger.child({ component: 'rate-limit' }),
+  });
+  const router = express.Router();
+  mountRoutes(router, routes, { admin: adminGuard(deps.config.adminToken), rateLimit: limiter });
+  app.use(router);
+  app.use(DOCS_PATH, ...docs.assets);
+  if (deps.webDistDir) app.use(...webApp(deps.webDistDir));
+
+  app.use(notFoundHandler);
+  app.use(errorHandler(deps.logger));
+
+  Object.defineProperty(app, 'routes', { value: routes, enumerable: true });
+  app.shutdown = () => hub.close();
+  return app;
+}

@@ -1,0 +1,22 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Catalog, Product } from '@app/redis-core';
+
+/**
+ * The origin behind the cache: the product catalog (Redis as the database), read after the
+ * simulated origin delay (ORIGIN_DELAY_MS) so a cache hit and a miss differ visibly in demos.
+ * The delay is reported as `origin_delay_ms` so nobody mistakes it for real database cost.
+ */
+export interface Origin {
+  readonly delayMs: number;
+  load(id: string): Promise<Product | null>;
+}
+
+export function createOrigin(deps: { catalog: Catalog; delayMs: number }): Origin {
+  return {
+    delayMs: deps.delayMs,
+    async load(id) {
+      if (deps.delayMs > 0) await sleep(deps.delayMs);
+      return deps.catalog.get(id);
+    },
+  };
+}

@@ -1,0 +1,61 @@
+import type { RequestHandler } from 'express';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+
+/**
+ * Prometheus metrics in a registry owned by one app instance (never prom-client's global one),
+ * so several apps in one process (tests) do not collide.
+ */
+export interface AppMetrics {
+  registry: Registry;
+  cacheHits: Counter;
+  cacheMisses: Counter;
+  redisUp: Gauge;
+  /** Records method/route/status/duration of every request. */
+  httpMiddleware: RequestHandler;
+}
+
+export function createMetrics(opts: {
+  probeRedis: () => Promise<boolean>;
+  defaultMetrics?: boolean;
+}): AppMetrics {
+  const registry = new Registry();
+  if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
+
+  const httpDuration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request duration by method, route and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+  const cacheHits = new Counter({
+    name: 'cache_hits_total',
+    help: 'Reads answered from the Redis cache',
+    registers: [registry],
+  });
+  const cacheMisses = new Counter({
+    name: 'cache_misses_total',
+    help: 'Reads answered from the origin (catalog) after a cache miss',
+    registers: [registry],
+  });
+  const redisUp = new Gauge({
+    name: 'redis_up',
+    help: '1 when the writer Redis answers PING, else 0',
+    registers: [registry],
+    async collect() {
+      this.set((await opts.probeRedis()) ? 1 : 0);
+    },
+  });
+
+  const httpMiddleware: RequestHandler = (req, res, next) => {
+    const end = httpDuration.startTimer();
+    res.on('finish', () => {
+      // The route pattern, not the URL, keeps label cardinality bounded (ids are not labels).
+      const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
+      end({ method: req.method, route, status: String(res.statusCode) });
+    });
+    next();
+  };
+
+  return { registry, cacheHits, cacheMisses, redisUp, httpMiddleware };
+}

@@ -1,0 +1,107 @@
+import type { NextFunction, Request, RequestHandler, Response, Router } from 'express';
+import type { z } from 'zod';
+
+/**
+ * A route is declared once, as data: method, path, zod schemas for its input and answers, and a
+ * thin handler. The same declaration mounts the Express route (behind the one validation
+ * middleware) and feeds the OpenAPI document, so the docs cannot miss or misdescribe a route.
+ */
+
+export type Method = 'get' | 'post' | 'put' | 'delete';
+
+export interface ResponseSpec {
+  description: string;
+  /** JSON body schema; omit for non-JSON answers and describe `contentType`. */
+  schema?: z.ZodType;
+  contentType?: string;
+}
+
+export interface RouteInput<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType> {
+  params: z.output<P>;
+  query: z.output<Q>;
+  body: z.output<B>;
+}
+
+export interface RouteSpec<
+  P extends z.ZodType = z.ZodType,
+  Q extends z.ZodType = z.ZodType,
+  B extends z.ZodType = z.ZodType,
+> {
+  method: Method;
+  /** Express syntax (`/api/data/:id`); converted to `{id}` for OpenAPI. */
+  path: string;
+  summary: string;
+  description?: string;
+  tag: string;
+  /** Needs `Authorization: Bearer $ADMIN_TOKEN`. */
+  admin?: boolean;
+  /** Not counted by the rate limiter (probes, metrics, docs). */
+  unlimited?: boolean;
+  request?: { params?: P; query?: Q; body?: B };
+  responses: Record<number, ResponseSpec>;
+  handler: (input: RouteInput<P, Q, B>, req: Request, res: Response, next: NextFunction) => unknown;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: a heterogeneous list of routes erases their input types.
+export type AnyRoute = RouteSpec<any, any, any>;
+
+/** Keeps the schemas' types for the handler while the route is written. */
+export function defineRoute<
+  P extends z.ZodType = z.ZodUnknown,
+  Q extends z.ZodType = z.ZodUnknown,
+  B extends z.ZodType = z.ZodUnknown,
+>(spec: RouteSpec<P, Q, B>): AnyRoute {
+  return spec as AnyRoute;
+}
+
+const inputKey = Symbol('validatedInput');
+
+/**
+ * The one validation middleware: parses params, query and body with the route's schemas. A
+ * failure goes to the error middleware as a ZodError (→ 400 E_VALIDATION). Express 5's
+ * `req.query` is read-only, so the parsed values travel on `res.locals`.
+ */
+export function validate(request: AnyRoute['request']): RequestHandler {
+  return (req, res, next) => {
+    const input = {
+      params: request?.params ? request.params.parse(req.params) : req.params,
+      query: request?.query ? request.query.parse(req.query) : req.query,
+      body: request?.body ? request.body.parse(req.body ?? undefined) : req.body,
+    };
+    res.locals[inputKey as unknown as string] = input;
+    next();
+  };
+}
+
+/** Mounts every route on the router: [rate limit], [admin guard], validation, then the handler. */
+export function mountRoutes(
+  router: Router,
+  routes: AnyRoute[],
+  guards: { admin: RequestHandler; rateLimit: RequestHandler },
+): void {
+  for (const route of routes) {
+    const chain: RequestHandler[] = [];
+    if (!route.unlimited) chain.push(guards.rateLimit);
+    if (route.admin) chain.push(guards.admin);
+    chain.push(validate(route.request));
+    chain.push((req, res, next) =>
+      route.handler(
+        res.locals[inputKey as unknown as string] as RouteInput<z.ZodType, z.ZodType, z.ZodType>,
+        req,
+        res,
+        next,
+      ),
+    );
+    router[route.method](route.path, ...chain);
+  }
+}
+
+/** `/api/data/:id` → `/api/data/{id}`. */
+export function toOpenApiPath(path: string): string {
+  return path.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+}
+
+/** Milliseconds with two decimals, as the seed's `response_time`. */
+export function round2(ms: number): number {
+  return Math.round(ms * 100) / 100;
+}
