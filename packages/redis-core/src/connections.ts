@@ -90,7 +90,8 @@ async function closeClient(client: RedisClient): Promise<void> {
   const capped = (p: Promise<unknown>) => Promise.race([p, new Promise((r) => setTimeout(r, 500).unref())]);
   // QUIT lets the server finish what it was sent; a dead or paused server must not stall shutdown.
   if (client.status === 'ready') await capped(client.quit().catch(() => undefined));
-  if (client.status !== 'end') client.disconnect();
+  // (status changes asynchronously; TS narrowed it above)
+  if ((client.status as string) !== 'end') client.disconnect();
   await capped(ended);
 }
 
