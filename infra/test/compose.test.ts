@@ -1,0 +1,126 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { demoPasswords, infraDir, redisConfDir } from './helpers.js';
+
+const composeFile = join(infraDir, 'docker-compose.yml');
+
+interface Service {
+  image?: string;
+  build?: { context: string; dockerfile: string; target: string };
+  command?: string[];
+  environment?: Record<string, string>;
+  volumes?: string[];
+  healthcheck?: { test: string[] };
+  depends_on?: Record<string, { condition: string }>;
+}
+
+const compose = parse(readFileSync(composeFile, 'utf8'), { merge: true }) as {
+  services: Record<string, Service>;
+};
+const services = compose.services;
+
+function dockerCompose(): boolean {
+  return spawnSync('docker', ['compose', 'version'], { stdio: 'ignore' }).status === 0;
+}
+
+describe('infra/docker-compose.yml', () => {
+  // Where the compose plugin exists it validates the whole file (no engine needed); without it
+  // the structural checks below are what stands.
+  it(dockerCompose() ? 'passes `docker compose config`' : 'parses as YAML with every service defined', () => {
+    if (dockerCompose()) {
+      const result = spawnSync('docker', ['compose', '-f', composeFile, 'config', '-q'], {
+        encoding: 'utf8',
+      });
+      expect(result.stderr).toBe('');
+      expect(result.status).toBe(0);
+    } else {
+      expect(typeof compose).toBe('object');
+    }
+    expect(Object.keys(services).sort()).toEqual(
+      [
+        'api',
+        'redis-master',
+        'redis-queue',
+        'redis-replica-1',
+        'redis-replica-2',
+        'redis-sentinel-1',
+        'redis-sentinel-2',
+        'redis-sentinel-3',
+        'worker',
+      ].sort(),
+    );
+  });
+
+  it('gives every service a health check, each a list of strings (an unquoted `: ` would make a map)', () => {
+    for (const [name, service] of Object.entries(services)) {
+      expect(service.healthcheck?.test?.length, name).toBeGreaterThan(1);
+      for (const part of service.healthcheck!.test)
+        expect(typeof part, `${name}: ${JSON.stringify(part)}`).toBe('string');
+      expect(['CMD', 'CMD-SHELL']).toContain(service.healthcheck!.test[0]);
+    }
+  });
+
+  it('passes only strings as commands and environment values', () => {
+    for (const [name, service] of Object.entries(services)) {
+      for (const part of service.command ?? []) expect(typeof part, name).toBe('string');
+      for (const [key, value] of Object.entries(service.environment ?? {})) {
+        expect(typeof value, `${name}.${key}`).toBe('string');
+      }
+    }
+  });
+
+  it('starts each Redis from a committed config file of the right role', () => {
+    const confOf = (name: string) => services[name]?.command?.join(' ') ?? '';
+    expect(confOf('redis-master')).toContain('/usr/local/etc/redis/database.conf');
+    for (const replica of ['redis-replica-1', 'redis-replica-2']) {
+      expect(confOf(replica)).toMatch(/database\.conf --replicaof redis-master 6379$/);
+    }
+    for (const sentinel of ['redis-sentinel-1', 'redis-sentinel-2', 'redis-sentinel-3']) {
+      expect(confOf(sentinel)).toContain('sentinel.conf');
+    }
+    expect(confOf('redis-queue')).toContain('/usr/local/etc/redis/queue.conf');
+    for (const [name, service] of Object.entries(services)) {
+      if (!service.image?.startsWith('${REDIS_IMAGE')) continue;
+      expect(service.volumes, name).toContain('./redis:/usr/local/etc/redis:ro');
+    }
+    for (const file of ['database.conf', 'queue.conf', 'sentinel.conf', 'users.acl']) {
+      expect(existsSync(join(redisConfDir, file)), file).toBe(true);
+    }
+  });
+
+  it('connects the API and the worker as their own least-privilege users, through the sentinels', () => {
+    const api = services.api!.environment!;
+    const worker = services.worker!.environment!;
+    expect(api.REDIS_USERNAME).toBe('app');
+    expect(api.REDIS_PASSWORD).toBe(demoPasswords.app);
+    expect(worker.REDIS_USERNAME).toBe('worker');
+    expect(worker.REDIS_PASSWORD).toBe(demoPasswords.worker);
+    expect(api.QUEUE_REDIS_URL).toBe(`redis://app:${demoPasswords.app}@redis-queue:6379`);
+    expect(worker.QUEUE_REDIS_URL).toBe(`redis://worker:${demoPasswords.worker}@redis-queue:6379`);
+    for (const env of [api, worker]) {
+      expect(env.REDIS_SENTINELS).toBe(
+        'redis-sentinel-1:26379,redis-sentinel-2:26379,redis-sentinel-3:26379',
+      );
+      expect(env.REDIS_SENTINEL_PASSWORD).toBe(demoPasswords.sentinel);
+      expect(env.REDIS_URL).toBeUndefined();
+    }
+    const sentinelConf = readFileSync(join(redisConfDir, 'sentinel.conf'), 'utf8');
+    expect(sentinelConf).toMatch(new RegExp(`^requirepass ${demoPasswords.sentinel}$`, 'm'));
+  });
+
+  it('builds the API and the worker from infra/Dockerfile targets that exist', () => {
+    const dockerfile = readFileSync(join(infraDir, 'Dockerfile'), 'utf8');
+    for (const name of ['api', 'worker']) {
+      const build = services[name]!.build!;
+      expect(build.context).toBe('..');
+      expect(build.dockerfile).toBe('infra/Dockerfile');
+      expect(dockerfile).toMatch(new RegExp(`^FROM \\S+ AS ${build.target}$`, 'm'));
+      expect(Object.keys(services[name]!.depends_on ?? {})).toEqual(
+        expect.arrayContaining(['redis-sentinel-1', 'redis-queue', 'redis-replica-1']),
+      );
+    }
+  });
+});
