@@ -1,0 +1,240 @@
+import { Cluster, type Redis } from 'ioredis';
+import { execPipeline } from './cache-guard.js';
+import { ValidationError } from './errors.js';
+import type { Keyspace } from './keys.js';
+
+/**
+ * The key browser and bulk invalidation: SCAN only (never KEYS), metadata in one pipeline per
+ * page, deletes with UNLINK in batches. In cluster mode every master is scanned in turn and
+ * the cursor says which one (`<node>-<cursor>`).
+ */
+export interface KeyInfo {
+  key: string;
+  type: string;
+  /** Milliseconds left, null when the key has no expiry. */
+  ttlMs: number | null;
+  /** MEMORY USAGE, null when unknown. */
+  sizeBytes: number | null;
+}
+
+const PATTERN = /^[A-Za-z0-9_.:*?{}-]{1,128}$/;
+/** Printable ASCII without spaces: what every key this package builds is made of. */
+const PRINTABLE = /^[!-~]+$/;
+const CURSOR = /^\d{1,20}(-\d{1,20})?$/;
+const BATCH = 500;
+const MEMBERS_SHOWN = 100;
+/** Namespaces invalidatePrefix may touch: cache entries only, never the catalog or queues. */
+const CACHE_NAMESPACES = ['data:', 'cache:'];
+
+type Client = Redis | Cluster;
+
+function scanTargets(client: Client): Redis[] {
+  if (!(client instanceof Cluster)) return [client];
+  return client
+    .nodes('master')
+    .slice()
+    .sort((a, b) =>
+      `${a.options.host}:${a.options.port}`.localeCompare(`${b.options.host}:${b.options.port}`),
+    );
+}
+
+export function escapeGlob(text: string): string {
+  return text.replace(/[*?[\]\\]/g, '\\$&');
+}
+
+function clampCount(count: unknown): number {
+  const n = Number(count ?? 100);
+  if (!Number.isFinite(n)) return 100;
+  return Math.min(1000, Math.max(1, Math.trunc(n)));
+}
+
+function validatePattern(pattern: unknown): string {
+  if (pattern === undefined || pattern === '') return '*';
+  if (typeof pattern !== 'string' || !PATTERN.test(pattern)) {
+    throw new ValidationError('pattern: 1-128 characters of letters, digits and _ . : * ? { } - only', [
+      { path: ['pattern'], message: 'invalid pattern' },
+    ]);
+  }
+  return pattern;
+}
+
+/** Validates a key typed by a user (the browser's inspect): printable, bounded. */
+export function validateKey(key: unknown): string {
+  if (typeof key !== 'string' || key.length === 0 || key.length > 1024 || !PRINTABLE.test(key)) {
+    throw new ValidationError('key: 1-1024 printable characters without spaces', [
+      { path: ['key'], message: 'invalid key' },
+    ]);
+  }
+  return key;
+}
+
+function parseTtl(pttl: unknown): number | null {
+  const n = Number(pttl);
+  return n >= 0 ? n : null;
+}
+
+async function describeKeys(node: Redis, keys: string[]): Promise<KeyInfo[]> {
+  if (keys.length === 0) return [];
+  const pipeline = node.pipeline();
+  for (const key of keys) pipeline.type(key).pttl(key).call('MEMORY', 'USAGE', key);
+  const replies = await execPipeline(pipeline);
+  const infos: KeyInfo[] = [];
+  keys.forEach((key, i) => {
+    const type = String(replies[i * 3]);
+    // Expired or deleted between SCAN and TYPE: not worth showing.
+    if (type === 'none') return;
+    const size = replies[i * 3 + 2];
+    infos.push({
+      key,
+      type,
+      ttlMs: parseTtl(replies[i * 3 + 1]),
+      sizeBytes: size === null ? null : Number(size),
+    });
+  });
+  return infos;
+}
+
+export async function scanKeys(
+  client: Client,
+  opts: { pattern?: string; cursor?: string; count?: number } = {},
+): Promise<{ cursor: string; keys: KeyInfo[] }> {
+  const pattern = validatePattern(opts.pattern);
+  const count = clampCount(opts.count);
+  const cursorText = opts.cursor === undefined || opts.cursor === '' ? '0' : String(opts.cursor);
+  if (!CURSOR.test(cursorText)) {
+    throw new ValidationError('cursor: the value a previous page returned ("0" to start)', [
+      { path: ['cursor'], message: 'invalid cursor' },
+    ]);
+  }
+  const targets = scanTargets(client);
+  const [nodePart, scanPart] = cursorText.includes('-') ? cursorText.split('-') : ['0', cursorText];
+  const nodeIndex = Number(nodePart);
+  const node = targets[nodeIndex];
+  if (!node)
+    throw new ValidationError('cursor: unknown node', [{ path: ['cursor'], message: 'invalid cursor' }]);
+  const [next, found] = await node.scan(scanPart!, 'MATCH', pattern, 'COUNT', count);
+  const keys = await describeKeys(node, found);
+  let cursor: string;
+  if (next !== '0') cursor = targets.length > 1 ? `${nodeIndex}-${next}` : next;
+  else cursor = nodeIndex + 1 < targets.length ? `${nodeIndex + 1}-0` : '0';
+  return { cursor, keys };
+}
+
+export function validateCachePrefix(prefix: unknown, keys: Keyspace): string {
+  const allowed = [...CACHE_NAMESPACES, keys.queryCachePrefix];
+  if (
+    typeof prefix !== 'string' ||
+    prefix.length > 256 ||
+    !PRINTABLE.test(prefix) ||
+    !allowed.some((ns) => prefix.startsWith(ns))
+  ) {
+    throw new ValidationError(
+      `prefix: must start with one of ${allowed.join(', ')} (cache namespaces only)`,
+      [{ path: ['prefix'], message: 'not a cache prefix' }],
+    );
+  }
+  return prefix;
+}
+
+/** SCAN MATCH <prefix>* + UNLINK in batches; returns how many keys were removed. */
+export async function unlinkByPrefix(
+  client: Client,
+  prefix: string,
+  opts: { keep?: Set<string>; onKeys?: (keys: string[]) => void } = {},
+): Promise<number> {
+  const pattern = `${escapeGlob(prefix)}*`;
+  let removed = 0;
+  for (const node of scanTargets(client)) {
+    let cursor = '0';
+    do {
+      const [next, found] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', BATCH);
+      cursor = next;
+      const doomed = found.filter((k) => !opts.keep?.has(k));
+      if (doomed.length === 0) continue;
+      opts.onKeys?.(doomed);
+      if (client instanceof Cluster) {
+        // Keys on one node may sit in different slots: one single-key UNLINK each, pipelined.
+        const pipeline = node.pipeline();
+        for (const key of doomed) pipeline.unlink(key);
+        removed += (await execPipeline(pipeline)).reduce<number>((sum, n) => sum + Number(n), 0);
+      } else {
+        removed += await node.unlink(...doomed);
+      }
+    } while (cursor !== '0');
+  }
+  return removed;
+}
+
+async function scanMembers(
+  node: Client,
+  command: 'hscan' | 'sscan',
+  key: string,
+  perItem: number,
+): Promise<string[]> {
+  const out: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, items] = (await node[command](key, cursor, 'COUNT', MEMBERS_SHOWN)) as [string, string[]];
+    cursor = next;
+    out.push(...items);
+  } while (cursor !== '0' && out.length < MEMBERS_SHOWN * perItem);
+  return out.slice(0, MEMBERS_SHOWN * perItem);
+}
+
+function parseMaybeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+async function readValue(client: Client, key: string, type: string): Promise<unknown> {
+  switch (type) {
+    case 'string': {
+      const text = await client.get(key);
+      return text === null ? null : parseMaybeJson(text);
+    }
+    case 'hash': {
+      const flat = await scanMembers(client, 'hscan', key, 2);
+      const obj: Record<string, string> = {};
+      for (let i = 0; i + 1 < flat.length; i += 2) obj[flat[i]!] = flat[i + 1]!;
+      return obj;
+    }
+    case 'list':
+      return client.lrange(key, 0, MEMBERS_SHOWN - 1);
+    case 'set':
+      return (await scanMembers(client, 'sscan', key, 1)).sort();
+    case 'zset': {
+      const flat = (await client.zrange(key, '0', String(MEMBERS_SHOWN - 1), 'WITHSCORES')) as string[];
+      const members: { member: string; score: number }[] = [];
+      for (let i = 0; i + 1 < flat.length; i += 2)
+        members.push({ member: flat[i]!, score: Number(flat[i + 1]) });
+      return members;
+    }
+    case 'stream':
+      return client.xrange(key, '-', '+', 'COUNT', String(MEMBERS_SHOWN));
+    default:
+      return null;
+  }
+}
+
+/** One key's metadata and value (first 100 members of collections); null when it does not exist. */
+export async function inspectKey(
+  client: Client,
+  key: string,
+): Promise<(KeyInfo & { value: unknown }) | null> {
+  validateKey(key);
+  const [type, pttl, size] = await execPipeline(
+    client.pipeline().type(key).pttl(key).call('MEMORY', 'USAGE', key),
+  );
+  if (type === 'none') return null;
+  const value = await readValue(client, key, String(type));
+  return {
+    key,
+    type: String(type),
+    ttlMs: parseTtl(pttl),
+    sizeBytes: size === null || size === undefined ? null : Number(size),
+    value,
+  };
+}

@@ -1,0 +1,226 @@
+import {
+  inspectKey,
+  type KeyInfo,
+  scanKeys as scanKeyPage,
+  unlinkByPrefix,
+  validateCachePrefix,
+} from './cache-browser.js';
+import { encodeEntry, jitteredTtlMs } from './cache-envelope.js';
+import { CircuitBreaker, execPipeline, guarded } from './cache-guard.js';
+import { createCacheLock } from './cache-lock.js';
+import { createQueryVersion, queryHash, validateQueryName } from './cache-query.js';
+import { callLoader, createReadThrough } from './cache-read-through.js';
+import type { RedisConnections } from './connections.js';
+import { ValidationError } from './errors.js';
+import type { Keyspace } from './keys.js';
+import type { Stats } from './stats.js';
+
+export type { KeyInfo } from './cache-browser.js';
+export { decodeEntry, encodeEntry, NEGATIVE_MARKER } from './cache-envelope.js';
+
+export interface CacheResult<T> {
+  value: T | null;
+  source: 'cache' | 'database';
+  latencyMs: number;
+  /** Ms left on the entry (logical TTL with a grace period); null when nothing was cached. */
+  ttlMs: number | null;
+  /** Redis could not be used: the loader answered directly. */
+  cacheDown?: boolean;
+  /** Served inside the grace period while one background reload runs. */
+  stale?: boolean;
+}
+
+export interface Cache {
+  getOrLoad<T>(
+    id: string,
+    loader: () => Promise<T | null>,
+    opts?: { ttlSeconds?: number },
+  ): Promise<CacheResult<T>>;
+  getOrLoadQuery<T>(name: string, params: object, loader: () => Promise<T>): Promise<CacheResult<T>>;
+  peek<T>(id: string): Promise<{ value: T | null; ttlMs: number | null } | null>;
+  set<T>(id: string, value: T, ttlSeconds?: number): Promise<void>;
+  setMany<T>(entries: [id: string, value: T][], ttlSeconds?: number): Promise<void>;
+  invalidate(id: string): Promise<boolean>;
+  invalidatePrefix(prefix: string): Promise<number>;
+  invalidateQueries(): Promise<void>;
+  scanKeys(opts: {
+    pattern?: string;
+    cursor?: string;
+    count?: number;
+  }): Promise<{ cursor: string; keys: KeyInfo[] }>;
+  inspect(key: string): Promise<(KeyInfo & { value: unknown }) | null>;
+  close(): void;
+}
+
+export interface CacheDeps {
+  connections: Pick<RedisConnections, 'writer'>;
+  keys: Keyspace;
+  stats?: Pick<Stats, 'record' | 'recordAccess'>;
+  ttlSeconds: number;
+  /** Ratio 0..0.5: each TTL is ttl × (1 ± jitter), uniform. */
+  jitter: number;
+  negativeTtlSeconds: number;
+  /** > 0: entries live ttl + grace and are served stale (one background reload) after ttl. */
+  graceSeconds: number;
+  /** How long a loader may hold the cross-process lock (default 5000 ms). */
+  lockTtlMs?: number;
+  /** How long reads skip Redis after a connection failure (default 1000 ms). */
+  breakMs?: number;
+  nearCache?: { maxBytes: number } | false;
+  logger?: { warn(obj: object, msg?: string): void };
+}
+
+const SET_BATCH = 500;
+
+function checkRange(name: string, value: number, min: number, max = Number.POSITIVE_INFINITY): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
+    throw new RangeError(`createCache: ${name} must be a number in [${min}, ${max}], got ${value}`);
+  }
+  return value;
+}
+
+function ttlOrDefault(ttlSeconds: number | undefined, fallback: number): number {
+  if (ttlSeconds === undefined) return fallback;
+  if (
+    typeof ttlSeconds !== 'number' ||
+    !Number.isFinite(ttlSeconds) ||
+    ttlSeconds <= 0 ||
+    ttlSeconds > 31_536_000
+  ) {
+    throw new ValidationError('ttlSeconds must be a number of seconds between 0 and one year', [
+      { path: ['ttlSeconds'], message: 'out of range' },
+    ]);
+  }
+  return ttlSeconds;
+}
+
+export function createCache(deps: CacheDeps): Cache {
+  const { keys, stats } = deps;
+  const client = deps.connections.writer;
+  const ttlSeconds = checkRange('ttlSeconds', deps.ttlSeconds, 0.001);
+  const jitter = checkRange('jitter', deps.jitter, 0, 0.5);
+  const negativeTtlSeconds = checkRange('negativeTtlSeconds', deps.negativeTtlSeconds, 0);
+  const graceSeconds = checkRange('graceSeconds', deps.graceSeconds, 0);
+  const lock = createCacheLock(client, checkRange('lockTtlMs', deps.lockTtlMs ?? 5000, 10));
+  const breaker = new CircuitBreaker(checkRange('breakMs', deps.breakMs ?? 1000, 0));
+  const readThrough = createReadThrough({
+    client,
+    keys,
+    lock,
+    breaker,
+    jitter,
+    negativeTtlSeconds,
+    graceSeconds,
+    logger: deps.logger,
+  });
+  const queryVersion = createQueryVersion(client, keys.queryVersion());
+
+  /** The stored form of a value written outside the loader path (set, setMany). */
+  function entryFor(value: unknown, ttl: number): { payload: string; pttl: number } {
+    if (value === null || value === undefined) {
+      return { payload: encodeEntry(null), pttl: jitteredTtlMs(Math.max(negativeTtlSeconds, 0.001), jitter) };
+    }
+    const ttlMs = jitteredTtlMs(ttl, jitter);
+    const graceMs = graceSeconds * 1000;
+    return { payload: encodeEntry(value, graceMs > 0 ? Date.now() + ttlMs : null), pttl: ttlMs + graceMs };
+  }
+
+  async function timed<T>(
+    key: string,
+    loader: () => Promise<T | null>,
+    ttl: number,
+    onDone: (source: 'cache' | 'database', latencyMs: number) => void,
+  ): Promise<CacheResult<T>> {
+    const started = performance.now();
+    const outcome = await readThrough.resolve(key, loader, ttl);
+    const latencyMs = Math.round((performance.now() - started) * 1000) / 1000;
+    onDone(outcome.source, latencyMs);
+    return { ...outcome, latencyMs };
+  }
+
+  return {
+    async getOrLoad(id, loader, opts) {
+      const key = keys.cacheEntry(id);
+      const ttl = ttlOrDefault(opts?.ttlSeconds, ttlSeconds);
+      return timed(key, loader, ttl, (source, latencyMs) => {
+        stats?.record(source, latencyMs);
+        stats?.recordAccess(id);
+      });
+    },
+
+    async getOrLoadQuery<T>(name: string, params: object, loader: () => Promise<T>) {
+      validateQueryName(name);
+      const record = (source: 'cache' | 'database', latencyMs: number) => stats?.record(source, latencyMs);
+      let version: string;
+      try {
+        version = await queryVersion.current();
+      } catch (err) {
+        // Without the version a cached answer could be one a catalog write already invalidated.
+        deps.logger?.warn({ err, query: name }, 'query version unavailable, running the query uncached');
+        const started = performance.now();
+        const value = (await callLoader(loader)) as T | null;
+        const latencyMs = Math.round((performance.now() - started) * 1000) / 1000;
+        record('database', latencyMs);
+        return { value, source: 'database' as const, latencyMs, ttlMs: null, cacheDown: true };
+      }
+      const key = keys.queryCache(name, queryHash(params, version));
+      return timed<T>(key, loader, ttlSeconds, record);
+    },
+
+    async peek<T>(id: string) {
+      const key = keys.cacheEntry(id);
+      const read = await guarded('peek', () => readThrough.readEntry(key));
+      if (read.kind === 'miss') return null;
+      if (read.kind === 'stale') return { value: read.value as T, ttlMs: 0 };
+      return { value: read.value as T | null, ttlMs: read.ttlMs };
+    },
+
+    async set(id, value, ttl) {
+      const key = keys.cacheEntry(id);
+      const { payload, pttl } = entryFor(value, ttlOrDefault(ttl, ttlSeconds));
+      await guarded('set', () => client.set(key, payload, 'PX', pttl));
+    },
+
+    async setMany(entries, ttl) {
+      const seconds = ttlOrDefault(ttl, ttlSeconds);
+      // Validate every id before writing anything, so a bad id never leaves a half-written batch.
+      const rows = entries.map(([id, value]) => ({ key: keys.cacheEntry(id), ...entryFor(value, seconds) }));
+      await guarded('setMany', async () => {
+        for (let i = 0; i < rows.length; i += SET_BATCH) {
+          const pipeline = client.pipeline();
+          for (const row of rows.slice(i, i + SET_BATCH)) pipeline.set(row.key, row.payload, 'PX', row.pttl);
+          await execPipeline(pipeline);
+        }
+      });
+    },
+
+    async invalidate(id) {
+      const key = keys.cacheEntry(id);
+      return (await guarded('invalidate', () => client.unlink(key))) > 0;
+    },
+
+    async invalidatePrefix(prefix) {
+      const checked = validateCachePrefix(prefix, keys);
+      // The query version must survive: deleting it would restart numbering and could revive old entries.
+      return guarded('invalidatePrefix', () =>
+        unlinkByPrefix(client, checked, { keep: new Set([keys.queryVersion()]) }),
+      );
+    },
+
+    async invalidateQueries() {
+      await guarded('invalidateQueries', () => queryVersion.bump());
+    },
+
+    scanKeys(opts) {
+      return guarded('scanKeys', () => scanKeyPage(client, opts));
+    },
+
+    inspect(key) {
+      return guarded('inspect', () => inspectKey(client, key));
+    },
+
+    close() {
+      breaker.reset();
+    },
+  };
+}

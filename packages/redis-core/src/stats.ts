@@ -1,0 +1,283 @@
+import { execPipeline, guarded } from './cache-guard.js';
+import type { RedisConnections } from './connections.js';
+import { isRedisConnectionError } from './errors.js';
+import type { Keyspace } from './keys.js';
+import { validateId } from './keys.js';
+import { bucketField, type Percentiles, percentilesOf } from './stats-histogram.js';
+import { PendingStats } from './stats-pending.js';
+
+export type { Percentiles } from './stats-histogram.js';
+export { type RedisInfo, redisInfo } from './stats-info.js';
+
+/**
+ * Hit/miss and latency counters shared by every process that uses the same Redis. Requests
+ * are counted in memory and flushed in ONE pipeline every flushIntervalMs, so a request costs
+ * no extra round trip. Redis layout (all keys from `keys`):
+ * - `stats:counters` hash: requests, hits, misses, cache_ms_sum, db_ms_sum
+ * - `stats:sec:<epochSecond>` hash: hits, misses, cache_ms_sum, db_ms_sum (expires after 10 min)
+ * - `stats:latency_cache` / `stats:latency_database` hash: bucket upper bound (ms) → count
+ * - `stats:hot` zset id → last access ms (trimmed to 10 min), `stats:hot:count` zset id → reads
+ */
+export interface HitRatioWindow {
+  requests: number;
+  hits: number;
+  misses: number;
+  /** 0..1 (0 when there were no requests). */
+  hit_ratio: number;
+}
+
+export interface StatsSnapshot extends HitRatioWindow {
+  /** Average ms of cache answers and of database (loader) answers; 0 when none. */
+  avg_response_time_cache: number;
+  avg_response_time_database: number;
+  /** avg database / avg cache; null until both are known. */
+  speedup: number | null;
+  last_minute: HitRatioWindow;
+  /** From the shared latency histograms (ms, null when there is no sample). */
+  percentiles: { cache: Percentiles; database: Percentiles };
+}
+
+export interface StatsPoint {
+  /** Start of the second, epoch ms. */
+  t: number;
+  hits: number;
+  misses: number;
+  avgCacheMs: number;
+  avgDbMs: number;
+}
+
+export interface Stats {
+  record(source: 'cache' | 'database', latencyMs: number): void;
+  /** Marks an id as read now (hot keys for the worker's TTL refresh). */
+  recordAccess(id: string): void;
+  flush(): Promise<void>;
+  snapshot(): Promise<StatsSnapshot>;
+  series(seconds?: number): Promise<StatsPoint[]>;
+  /** Ids read since `sinceMs` (epoch ms; a value below 1e12 is read as "that many ms ago"), most recent first. */
+  hotIds(opts: { sinceMs: number; limit: number }): Promise<string[]>;
+  reset(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface StatsDeps {
+  connections: Pick<RedisConnections, 'writer'>;
+  keys: Keyspace;
+  flushIntervalMs?: number;
+  logger?: { warn(obj: object, msg?: string): void };
+}
+
+/** Per-second buckets and hot entries are kept this long. */
+const WINDOW_SECONDS = 600;
+const HOT_MAX_MEMBERS = 10_000;
+const SOURCES = ['cache', 'database'] as const;
+
+const round = (n: number, digits = 3) => Math.round(n * 10 ** digits) / 10 ** digits;
+const ratio = (hits: number, requests: number) => (requests > 0 ? round(hits / requests, 4) : 0);
+
+function asObject(reply: unknown): Record<string, string> {
+  if (Array.isArray(reply)) {
+    const obj: Record<string, string> = {};
+    for (let i = 0; i + 1 < reply.length; i += 2) obj[String(reply[i])] = String(reply[i + 1]);
+    return obj;
+  }
+  return (reply ?? {}) as Record<string, string>;
+}
+
+export function createStats(deps: StatsDeps): Stats {
+  const { keys } = deps;
+  const client = deps.connections.writer;
+  const histKey = (source: 'cache' | 'database') => keys.stat(`latency_${source}`);
+  let pending = new PendingStats();
+  let closed = false;
+  let chain: Promise<void> = Promise.resolve();
+  let flushing = false;
+
+  async function flushOnce(): Promise<void> {
+    if (pending.isEmpty) return;
+    const batch = pending;
+    pending = new PendingStats();
+    const p = client.pipeline();
+    const counters = keys.statsCounters();
+    if (batch.requests > 0) {
+      p.hincrby(counters, 'requests', batch.requests);
+      if (batch.hits) p.hincrby(counters, 'hits', batch.hits);
+      if (batch.misses) p.hincrby(counters, 'misses', batch.misses);
+      if (batch.cacheMs) p.hincrbyfloat(counters, 'cache_ms_sum', round(batch.cacheMs));
+      if (batch.dbMs) p.hincrbyfloat(counters, 'db_ms_sum', round(batch.dbMs));
+    }
+    for (const [second, b] of batch.seconds) {
+      const key = keys.statsSecond(second);
+      if (b.hits) p.hincrby(key, 'hits', b.hits);
+      if (b.misses) p.hincrby(key, 'misses', b.misses);
+      if (b.cacheMs) p.hincrbyfloat(key, 'cache_ms_sum', round(b.cacheMs));
+      if (b.dbMs) p.hincrbyfloat(key, 'db_ms_sum', round(b.dbMs));
+      p.expire(key, WINDOW_SECONDS);
+    }
+    for (const source of SOURCES) {
+      for (const [index, n] of batch.histogram[source]) p.hincrby(histKey(source), bucketField(index), n);
+    }
+    if (batch.hotLast.size > 0) {
+      const hot = keys.statsHot();
+      const hotCount = keys.statsHotCount();
+      const members: (string | number)[] = [];
+      for (const [id, at] of batch.hotLast) members.push(at, id);
+      // GT: another process may have flushed a later access of the same id first.
+      p.zadd(hot, 'GT', ...members);
+      for (const [id, n] of batch.hotCount) p.zincrby(hotCount, n, id);
+      p.zremrangebyscore(hot, '-inf', Date.now() - WINDOW_SECONDS * 1000);
+      p.zremrangebyrank(hot, 0, -(HOT_MAX_MEMBERS + 1));
+      p.zremrangebyrank(hotCount, 0, -(HOT_MAX_MEMBERS + 1));
+    }
+    try {
+      await execPipeline(p);
+    } catch (err) {
+      if (isRedisConnectionError(err)) {
+        // Kept for the next flush; PendingStats bounds what an outage can accumulate.
+        batch.absorb(pending);
+        pending = batch;
+        deps.logger?.warn({ err }, 'stats flush failed, counters kept in memory');
+      } else {
+        deps.logger?.warn({ err }, 'stats flush failed, batch dropped');
+      }
+    }
+  }
+
+  /** Flushes one after another, never two pipelines at once. */
+  function flush(): Promise<void> {
+    chain = chain.then(flushOnce, flushOnce);
+    return chain.catch(() => {});
+  }
+
+  const timer = setInterval(
+    () => {
+      if (flushing || pending.isEmpty) return;
+      flushing = true;
+      void flush().finally(() => {
+        flushing = false;
+      });
+    },
+    Math.max(10, deps.flushIntervalMs ?? 250),
+  );
+  timer.unref();
+
+  async function readWindow(
+    seconds: number,
+    fields: string[],
+  ): Promise<{ second: number; values: number[] }[]> {
+    const now = Math.floor(Date.now() / 1000);
+    const wanted = Array.from({ length: seconds }, (_, i) => now - seconds + 1 + i);
+    const p = client.pipeline();
+    for (const second of wanted) p.hmget(keys.statsSecond(second), ...fields);
+    const replies = await execPipeline(p);
+    return wanted.map((second, i) => ({
+      second,
+      values: ((replies[i] as (string | null)[]) ?? []).map((v) => Number(v ?? 0) || 0),
+    }));
+  }
+
+  return {
+    record(source, latencyMs) {
+      if (closed || (source !== 'cache' && source !== 'database')) return;
+      pending.record(source, Number.isFinite(latencyMs) && latencyMs > 0 ? latencyMs : 0, Date.now());
+    },
+
+    recordAccess(id) {
+      if (closed) return;
+      try {
+        pending.recordAccess(validateId(id), Date.now());
+      } catch {
+        // Never throw into a request path: an invalid id is simply not tracked.
+      }
+    },
+
+    flush,
+
+    async snapshot() {
+      await flush();
+      return guarded('stats snapshot', async () => {
+        const [totalsReply, cacheHist, dbHist] = await execPipeline(
+          client
+            .pipeline()
+            .hgetall(keys.statsCounters())
+            .hgetall(histKey('cache'))
+            .hgetall(histKey('database')),
+        );
+        const totals = asObject(totalsReply);
+        const minute = await readWindow(60, ['hits', 'misses']);
+        const num = (name: string) => Number(totals[name] ?? 0) || 0;
+        const hits = num('hits');
+        const misses = num('misses');
+        const avgCache = hits > 0 ? round(num('cache_ms_sum') / hits) : 0;
+        const avgDb = misses > 0 ? round(num('db_ms_sum') / misses) : 0;
+        const lastHits = minute.reduce((s, m) => s + m.values[0]!, 0);
+        const lastMisses = minute.reduce((s, m) => s + m.values[1]!, 0);
+        return {
+          requests: num('requests'),
+          hits,
+          misses,
+          hit_ratio: ratio(hits, hits + misses),
+          avg_response_time_cache: avgCache,
+          avg_response_time_database: avgDb,
+          speedup: avgCache > 0 && avgDb > 0 ? round(avgDb / avgCache, 2) : null,
+          last_minute: {
+            requests: lastHits + lastMisses,
+            hits: lastHits,
+            misses: lastMisses,
+            hit_ratio: ratio(lastHits, lastHits + lastMisses),
+          },
+          percentiles: {
+            cache: percentilesOf(asObject(cacheHist)),
+            database: percentilesOf(asObject(dbHist)),
+          },
+        };
+      });
+    },
+
+    async series(seconds = 60) {
+      const n = Math.min(WINDOW_SECONDS, Math.max(1, Math.trunc(Number(seconds)) || 60));
+      await flush();
+      const rows = await guarded('stats series', () =>
+        readWindow(n, ['hits', 'misses', 'cache_ms_sum', 'db_ms_sum']),
+      );
+      return rows.map(({ second, values: [hits = 0, misses = 0, cacheMs = 0, dbMs = 0] }) => ({
+        t: second * 1000,
+        hits,
+        misses,
+        avgCacheMs: hits > 0 ? round(cacheMs / hits) : 0,
+        avgDbMs: misses > 0 ? round(dbMs / misses) : 0,
+      }));
+    },
+
+    async hotIds({ sinceMs, limit }) {
+      const now = Date.now();
+      const since = Number.isFinite(sinceMs) ? (sinceMs < 1e12 ? now - Math.max(0, sinceMs) : sinceMs) : 0;
+      const count = Math.min(HOT_MAX_MEMBERS, Math.max(1, Math.trunc(Number(limit)) || 100));
+      await flush();
+      return guarded('stats hotIds', () =>
+        client.zrevrangebyscore(keys.statsHot(), '+inf', since, 'LIMIT', 0, count),
+      );
+    },
+
+    async reset() {
+      await chain.catch(() => {});
+      pending = new PendingStats();
+      const now = Math.floor(Date.now() / 1000);
+      const doomed = [
+        keys.statsCounters(),
+        histKey('cache'),
+        histKey('database'),
+        keys.statsHot(),
+        keys.statsHotCount(),
+      ];
+      for (let s = now - WINDOW_SECONDS; s <= now + 1; s++) doomed.push(keys.statsSecond(s));
+      await guarded('stats reset', () => client.unlink(...doomed));
+    },
+
+    async close() {
+      if (closed) return;
+      clearInterval(timer);
+      await flush();
+      closed = true;
+    },
+  };
+}

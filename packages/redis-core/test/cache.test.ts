@@ -1,0 +1,495 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { cleanupAll, type RedisServer, startRedis, waitUntil } from '@app/testing';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Cache, type CacheDeps, createCache } from '../src/cache.js';
+import { createConnections, type RedisConnections } from '../src/connections.js';
+import { InvalidIdError, LoaderError, ValidationError } from '../src/errors.js';
+import { createKeyspace } from '../src/keys.js';
+
+const keys = createKeyspace();
+let server: RedisServer;
+let connections: RedisConnections;
+let raw: Redis;
+const opened: { cache: Cache; connections?: RedisConnections }[] = [];
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function makeCache(overrides: Partial<CacheDeps> = {}, conns: RedisConnections = connections): Cache {
+  const cache = createCache({
+    connections: conns,
+    keys,
+    ttlSeconds: 60,
+    jitter: 0.1,
+    negativeTtlSeconds: 10,
+    graceSeconds: 0,
+    ...overrides,
+  });
+  opened.push({ cache });
+  return cache;
+}
+
+/** `cmdstat_<name>` call counts, to assert which commands (and how many) a code path sent. */
+async function commandCalls(client: Redis): Promise<Map<string, number>> {
+  const calls = new Map<string, number>();
+  for (const m of (await client.info('commandstats')).matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) {
+    calls.set(m[1]!, Number(m[2]));
+  }
+  return calls;
+}
+
+function callsBetween(before: Map<string, number>, after: Map<string, number>): Record<string, number> {
+  const delta: Record<string, number> = {};
+  for (const [name, n] of after) {
+    const d = n - (before.get(name) ?? 0);
+    if (d > 0 && name !== 'info') delta[name] = d;
+  }
+  return delta;
+}
+
+beforeAll(async () => {
+  server = await startRedis();
+  connections = createConnections({ kind: 'standalone', url: server.url }, { commandTimeoutMs: 1000 });
+  raw = server.client();
+  await connections.writer.ping();
+});
+
+afterAll(async () => {
+  for (const { cache } of opened) cache.close();
+  await connections?.close();
+  await cleanupAll();
+});
+
+describe('getOrLoad', () => {
+  it('misses then hits with GET + PTTL only, TTL counting down, plain JSON stored', async () => {
+    const cache = makeCache();
+    const product = { id: 'prod1', name: 'Smartphone Premium', price: 899.99, category: 'electronics' };
+    let loads = 0;
+    const loader = async () => {
+      loads++;
+      return product;
+    };
+    const first = await cache.getOrLoad('prod1', loader);
+    expect(first).toMatchObject({ value: product, source: 'database' });
+    expect(first.ttlMs).toBeGreaterThanOrEqual(54_000);
+    expect(first.ttlMs).toBeLessThanOrEqual(66_000);
+    // What a human sees with `redis-cli GET data:prod1`: the product's JSON, as the seed stored it.
+    expect(JSON.parse((await raw.get('data:prod1'))!)).toEqual(product);
+
+    const before = await commandCalls(raw);
+    const second = await cache.getOrLoad('prod1', loader);
+    const after = await commandCalls(raw);
+    expect(callsBetween(before, after)).toEqual({ get: 1, pttl: 1 });
+    expect(second).toMatchObject({ value: product, source: 'cache' });
+    expect(second.latencyMs).toBeGreaterThan(0);
+
+    await sleep(250);
+    const third = await cache.getOrLoad('prod1', loader);
+    expect(third.source).toBe('cache');
+    expect(third.ttlMs!).toBeLessThan(second.ttlMs! - 150);
+    expect(loads).toBe(1);
+  });
+
+  it('spreads TTLs across ttl × (1 ± jitter) (1,000 setMany entries)', async () => {
+    const cache = makeCache({ jitter: 0.2 });
+    const entries = Array.from({ length: 1000 }, (_, i) => [`jit-${i}`, { i }] as [string, { i: number }]);
+    await cache.setMany(entries, 100);
+    const p = raw.pipeline();
+    for (const [id] of entries) p.pttl(`data:${id}`);
+    const ttls = (await p.exec())!.map(([, v]) => Number(v));
+    expect(ttls.every((t) => t > 79_000 && t <= 120_000)).toBe(true);
+    expect(Math.min(...ttls)).toBeLessThan(85_000);
+    expect(Math.max(...ttls)).toBeGreaterThan(115_000);
+    // Uniform: roughly half fall on each side of the nominal TTL, hundreds of distinct values.
+    const below = ttls.filter((t) => t < 100_000).length;
+    expect(below).toBeGreaterThan(400);
+    expect(below).toBeLessThan(600);
+    expect(new Set(ttls).size).toBeGreaterThan(500);
+    expect(JSON.parse((await raw.get('data:jit-7'))!)).toEqual({ i: 7 });
+  });
+
+  it('single-flight: 500 concurrent misses of one key call the loader once', async () => {
+    const cache = makeCache();
+    let loads = 0;
+    const loader = async () => {
+      loads++;
+      await sleep(50);
+      return { id: 'sf-1', n: loads };
+    };
+    const results = await Promise.all(Array.from({ length: 500 }, () => cache.getOrLoad('sf-1', loader)));
+    expect(loads).toBe(1);
+    expect(results.every((r) => (r.value as { n: number }).n === 1)).toBe(true);
+    expect(results.filter((r) => r.source === 'database').length).toBe(500);
+  });
+
+  it('cross-process lock: two processes × 500 concurrent misses call the loader exactly once', async () => {
+    const cache = makeCache();
+    const id = 'stampede-1';
+    const counterKey = 'test:loader-calls:stampede-1';
+    const fixture = fileURLToPath(new URL('./fixtures/cache-contender.ts', import.meta.url));
+    const child: ChildProcess = spawn(
+      process.execPath,
+      ['--import', 'tsx', fixture, server.url, id, '500', counterKey, '300'],
+      { cwd: fileURLToPath(new URL('..', import.meta.url)), stdio: ['pipe', 'pipe', 'pipe'] },
+    );
+    let out = '';
+    let err = '';
+    child.stdout!.on('data', (c: Buffer) => {
+      out += c.toString();
+    });
+    child.stderr!.on('data', (c: Buffer) => {
+      err += c.toString();
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    await waitUntil(() => out.includes('READY'), 15_000, `contender did not start: ${err}`);
+
+    const loader = async () => {
+      await raw.incr(counterKey);
+      await sleep(300);
+      return { id, loadedBy: `pid-${process.pid}` };
+    };
+    child.stdin!.end('go\n');
+    const mine = await Promise.all(Array.from({ length: 500 }, () => cache.getOrLoad(id, loader)));
+    expect(await exited).toBe(0);
+    const theirs = JSON.parse(/RESULT (.*)/.exec(out)![1]!) as { calls: number; loadedBy: string[] };
+
+    expect(Number(await raw.get(counterKey))).toBe(1);
+    expect(theirs.calls).toBe(500);
+    const winners = new Set([
+      ...theirs.loadedBy,
+      ...mine.map((r) => (r.value as { loadedBy: string }).loadedBy),
+    ]);
+    expect(winners.size).toBe(1);
+    expect(await raw.exists(keys.lock(keys.cacheEntry(id)))).toBe(0);
+  }, 30_000);
+
+  it('fencing: a loader paused past its lock TTL never overwrites a newer value', async () => {
+    const slow = makeCache({ lockTtlMs: 200 });
+    const other = makeCache({ lockTtlMs: 200 }); // a second instance: its own single-flight, like another process
+    let release!: () => void;
+    const paused = new Promise<void>((r) => {
+      release = r;
+    });
+    const slowLoad = slow.getOrLoad('fence-1', async () => {
+      await paused;
+      return { version: 'old' };
+    });
+    await sleep(350); // the slow loader's lock has expired
+    const fresh = await other.getOrLoad('fence-1', async () => ({ version: 'new' }));
+    expect(fresh).toMatchObject({ source: 'database', value: { version: 'new' } });
+    release();
+    const late = await slowLoad;
+    expect(late).toMatchObject({ source: 'database', value: { version: 'old' }, ttlMs: null });
+    expect(JSON.parse((await raw.get('data:fence-1'))!)).toEqual({ version: 'new' });
+
+    // Same when the newer value comes from an explicit set() while the loader is paused.
+    let release2!: () => void;
+    const paused2 = new Promise<void>((r) => {
+      release2 = r;
+    });
+    await slow.invalidate('fence-2');
+    const slowLoad2 = slow.getOrLoad('fence-2', async () => {
+      await paused2;
+      return { version: 'old' };
+    });
+    await sleep(350);
+    await other.set('fence-2', { version: 'set' });
+    release2();
+    expect((await slowLoad2).ttlMs).toBeNull();
+    expect(JSON.parse((await raw.get('data:fence-2'))!)).toEqual({ version: 'set' });
+  });
+
+  it('negative caching: 10,000 reads of a missing id call the loader once', async () => {
+    const cache = makeCache({ negativeTtlSeconds: 5 });
+    let loads = 0;
+    const loader = async () => {
+      loads++;
+      return null;
+    };
+    const first = await cache.getOrLoad('missing-1', loader);
+    expect(first).toMatchObject({ value: null, source: 'database' });
+    for (let round = 0; round < 10; round++) {
+      const results = await Promise.all(
+        Array.from({ length: 1000 }, () => cache.getOrLoad('missing-1', loader)),
+      );
+      expect(results.every((r) => r.value === null && r.source === 'cache')).toBe(true);
+    }
+    expect(loads).toBe(1);
+    expect(await raw.get('data:missing-1')).toBe('!not-found');
+    const pttl = await raw.pttl('data:missing-1');
+    expect(pttl).toBeGreaterThan(0);
+    expect(pttl).toBeLessThanOrEqual(5_500);
+  });
+
+  it('grace: a logically expired entry is served stale and reloaded once (across instances)', async () => {
+    const a = makeCache({ ttlSeconds: 0.3, jitter: 0, graceSeconds: 10 });
+    const b = makeCache({ ttlSeconds: 0.3, jitter: 0, graceSeconds: 10 });
+    let loads = 0;
+    const loader = async () => {
+      loads++;
+      await sleep(100);
+      return { v: loads };
+    };
+    expect(await a.getOrLoad('grace-1', loader)).toMatchObject({ source: 'database', value: { v: 1 } });
+    const stored = (await raw.get('data:grace-1'))!;
+    expect(stored).toMatch(/^~\d+~\{"v":1\}$/);
+    expect(await raw.pttl('data:grace-1')).toBeGreaterThan(9_000); // physical TTL = ttl + grace
+    const fresh = await a.getOrLoad('grace-1', loader);
+    expect(fresh.stale).toBeUndefined();
+    expect(fresh.ttlMs!).toBeLessThanOrEqual(300);
+
+    await sleep(400);
+    const reads = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => (i % 2 ? a : b).getOrLoad('grace-1', loader)),
+    );
+    expect(
+      reads.every((r) => r.stale === true && r.source === 'cache' && (r.value as { v: number }).v === 1),
+    ).toBe(true);
+    await waitUntil(async () => (await a.peek<{ v: number }>('grace-1'))?.value?.v === 2, 3_000);
+    expect(loads).toBe(2);
+    const after = await b.getOrLoad('grace-1', loader);
+    expect(after).toMatchObject({ source: 'cache', value: { v: 2 } });
+    expect(after.stale).toBeUndefined();
+  });
+
+  it('loader errors are typed, not cached, and free the lock at once', async () => {
+    const cache = makeCache({ lockTtlMs: 5000 });
+    const failure = cache.getOrLoad('broken-1', async () => {
+      throw new Error('origin exploded');
+    });
+    await expect(failure).rejects.toBeInstanceOf(LoaderError);
+    const err = (await failure.catch((e: unknown) => e)) as LoaderError;
+    expect(err.code).toBe('E_LOADER');
+    expect(err.status).toBe(502);
+    expect((err.cause as Error).message).toBe('origin exploded');
+    expect(await raw.exists('data:broken-1', keys.lock('data:broken-1'))).toBe(0);
+    const started = Date.now();
+    const ok = await cache.getOrLoad('broken-1', async () => ({ fixed: true }));
+    expect(ok).toMatchObject({ source: 'database', value: { fixed: true } });
+    expect(Date.now() - started).toBeLessThan(1000); // did not wait for the 5 s lock
+  });
+
+  it('refuses an invalid id before any Redis call', async () => {
+    const cache = makeCache();
+    let loads = 0;
+    for (const bad of ['', 'a b', 'x*', '..', 'k:1', 'a'.repeat(129)]) {
+      await expect(
+        cache.getOrLoad(bad, async () => {
+          loads++;
+          return 1;
+        }),
+      ).rejects.toBeInstanceOf(InvalidIdError);
+    }
+    await expect(cache.set('{tag}', 1)).rejects.toBeInstanceOf(InvalidIdError);
+    expect(loads).toBe(0);
+  });
+});
+
+describe('when Redis is down', () => {
+  it('answers from the loader with cacheDown within commandTimeout, then recovers after restart', async () => {
+    const own = await startRedis();
+    const conns = createConnections({ kind: 'standalone', url: own.url }, { commandTimeoutMs: 300 });
+    try {
+      const cache = makeCache({ breakMs: 500 }, conns);
+      let loads = 0;
+      const loader = async () => {
+        loads++;
+        return { id: 'down-1', loads };
+      };
+      expect((await cache.getOrLoad('down-1', loader)).source).toBe('database');
+      expect((await cache.getOrLoad('down-1', loader)).source).toBe('cache');
+
+      await own.kill();
+      for (let i = 0; i < 5; i++) {
+        const started = Date.now();
+        const r = await cache.getOrLoad('down-1', loader);
+        expect(Date.now() - started).toBeLessThan(300 + 400);
+        expect(r).toMatchObject({ source: 'database', cacheDown: true, ttlMs: null });
+      }
+      // The other operations say so with a typed 503 instead of hanging.
+      await expect(cache.peek('down-1')).rejects.toMatchObject({ code: 'E_CACHE_UNAVAILABLE', status: 503 });
+
+      await own.start();
+      await waitUntil(async () => (await cache.getOrLoad('down-1', loader)).cacheDown !== true, 10_000);
+      const back = await cache.getOrLoad('down-1', loader);
+      expect(back.source).toBe('cache');
+      expect(back.cacheDown).toBeUndefined();
+    } finally {
+      await conns.close();
+    }
+  }, 30_000);
+
+  it('a paused (hung) server costs at most commandTimeout per request', async () => {
+    const own = await startRedis();
+    const conns = createConnections({ kind: 'standalone', url: own.url }, { commandTimeoutMs: 300 });
+    try {
+      const cache = makeCache({ breakMs: 0 }, conns);
+      await cache.set('hung-1', { ok: true });
+      own.pause();
+      const started = Date.now();
+      const results = await Promise.all(
+        Array.from({ length: 50 }, () => cache.getOrLoad('hung-1', async () => ({ ok: 'origin' }))),
+      );
+      expect(Date.now() - started).toBeLessThan(300 + 500);
+      expect(results.every((r) => r.cacheDown === true && r.source === 'database')).toBe(true);
+      own.resume();
+      await waitUntil(
+        async () => (await cache.getOrLoad('hung-1', async () => null)).source === 'cache',
+        5_000,
+      );
+    } finally {
+      own.resume();
+      await conns.close();
+    }
+  });
+});
+
+describe('query cache', () => {
+  it('keys queries by params + version; invalidateQueries orphans them all, seen by other instances', async () => {
+    const a = makeCache();
+    const b = makeCache();
+    let loads = 0;
+    const loader = async () => {
+      loads++;
+      return { rows: [1, 2, 3], loads };
+    };
+    expect((await a.getOrLoadQuery('search', { q: 'phone', limit: 10 }, loader)).source).toBe('database');
+    expect((await a.getOrLoadQuery('search', { limit: 10, q: 'phone' }, loader)).source).toBe('cache');
+    expect((await b.getOrLoadQuery('search', { q: 'phone', limit: 10 }, loader)).source).toBe('cache');
+    expect((await a.getOrLoadQuery('search', { q: 'phone', limit: 20 }, loader)).source).toBe('database');
+    expect(loads).toBe(2);
+
+    await a.invalidateQueries();
+    const reloaded = await a.getOrLoadQuery('search', { q: 'phone', limit: 10 }, loader);
+    expect(reloaded).toMatchObject({ source: 'database', value: { loads: 3 } });
+    await sleep(150); // b's in-process copy of the version is at most 100 ms old
+    expect(await b.getOrLoadQuery('search', { q: 'phone', limit: 10 }, loader)).toMatchObject({
+      source: 'cache',
+      value: { loads: 3 },
+    });
+    expect(loads).toBe(3);
+    expect(await raw.get(keys.queryVersion())).toBe('1');
+    await expect(a.getOrLoadQuery('bad name!', {}, loader)).rejects.toBeInstanceOf(ValidationError);
+  });
+});
+
+describe('peek, set, invalidate', () => {
+  it('round-trips values and reports deletions', async () => {
+    const cache = makeCache();
+    expect(await cache.peek('pk-1')).toBeNull();
+    await cache.set('pk-1', { a: 1 }, 30);
+    const peeked = await cache.peek<{ a: number }>('pk-1');
+    expect(peeked!.value).toEqual({ a: 1 });
+    expect(peeked!.ttlMs!).toBeGreaterThan(26_000);
+    expect(peeked!.ttlMs!).toBeLessThanOrEqual(33_000);
+    expect(await cache.invalidate('pk-1')).toBe(true);
+    expect(await cache.invalidate('pk-1')).toBe(false);
+    expect(await cache.peek('pk-1')).toBeNull();
+    await expect(cache.set('pk-1', 1, -5)).rejects.toBeInstanceOf(ValidationError);
+    // A value someone wrote by hand that is not ours (not JSON) is a miss, then replaced.
+    await raw.set('data:pk-2', 'hello', 'EX', 60);
+    expect(await cache.getOrLoad('pk-2', async () => ({ b: 2 }))).toMatchObject({
+      source: 'database',
+      value: { b: 2 },
+    });
+    expect(JSON.parse((await raw.get('data:pk-2'))!)).toEqual({ b: 2 });
+  });
+});
+
+describe('invalidatePrefix, scanKeys, inspect', () => {
+  it('deletes only cache keys under the prefix, with glob characters escaped', async () => {
+    const cache = makeCache();
+    await cache.setMany(
+      Array.from({ length: 1200 }, (_, i) => [`scan-${i}`, { i }] as [string, { i: number }]),
+    );
+    await raw.set('db:product:scan-1', '{"id":"scan-1"}');
+    await raw.set('data:a*', 'x');
+    await raw.set('data:a*b', 'x');
+    await raw.set('data:ab', 'x');
+    await raw.set(keys.queryVersion(), '7');
+    await raw.set(keys.queryCache('list', 'abc'), '[]');
+
+    for (const bad of ['db:', 'db:product:', 'stats:', 'lock:', '', 'data', 'data: x', 'bull:']) {
+      await expect(cache.invalidatePrefix(bad)).rejects.toBeInstanceOf(ValidationError);
+    }
+    // scan-1, scan-10..19, scan-100..199, scan-1000..1199
+    expect(await cache.invalidatePrefix('data:scan-1')).toBe(1 + 10 + 100 + 200);
+    expect(await raw.exists('data:scan-2', 'data:scan-1999', 'db:product:scan-1')).toBe(2);
+    expect(await raw.exists('data:scan-1', 'data:scan-150')).toBe(0);
+    expect(await cache.invalidatePrefix('data:a*')).toBe(2);
+    expect(await raw.exists('data:ab')).toBe(1);
+    const [, queryKeys] = await raw.scan('0', 'MATCH', 'cache:*', 'COUNT', 10_000);
+    expect(queryKeys).toContain(keys.queryCache('list', 'abc'));
+    expect(await cache.invalidatePrefix('cache:')).toBe(queryKeys.length - 1);
+    expect(await raw.exists(keys.queryCache('list', 'abc'))).toBe(0);
+    expect(await raw.get(keys.queryVersion())).toBe('7');
+  });
+
+  it('pages through keys with SCAN and describes each in one pipeline', async () => {
+    const cache = makeCache();
+    await cache.setMany(
+      Array.from({ length: 250 }, (_, i) => [`browse-${i}`, { i }] as [string, { i: number }]),
+    );
+    await raw.set('data:browse-forever', '"no ttl"');
+    const seen = new Map<string, { type: string; ttlMs: number | null; sizeBytes: number | null }>();
+    let cursor = '0';
+    let pages = 0;
+    do {
+      const page = await cache.scanKeys({ pattern: 'data:browse-*', cursor, count: 50 });
+      for (const k of page.keys) seen.set(k.key, k);
+      cursor = page.cursor;
+      pages++;
+    } while (cursor !== '0' && pages < 100);
+    expect(cursor).toBe('0');
+    expect(seen.size).toBe(251);
+    const one = seen.get('data:browse-3')!;
+    expect(one.type).toBe('string');
+    expect(one.ttlMs!).toBeGreaterThan(50_000);
+    expect(one.sizeBytes!).toBeGreaterThan(0);
+    expect(seen.get('data:browse-forever')!.ttlMs).toBeNull();
+
+    expect(
+      (await cache.scanKeys({ pattern: 'data:browse-*', count: 100_000 })).keys.length,
+    ).toBeLessThanOrEqual(1000);
+    for (const pattern of ['data:[ab]*', 'a b', 'x'.repeat(129), 'data:\\*']) {
+      await expect(cache.scanKeys({ pattern })).rejects.toBeInstanceOf(ValidationError);
+    }
+    await expect(cache.scanKeys({ cursor: 'abc' })).rejects.toBeInstanceOf(ValidationError);
+  });
+
+  it('inspects each type, decoded', async () => {
+    const cache = makeCache();
+    await cache.set('insp-1', { name: 'Phone', price: 10 });
+    await raw.set('data:insp-text', 'not json');
+    await raw.hset('test:hash', { a: '1', b: '2' });
+    await raw.rpush('test:list', ...Array.from({ length: 150 }, (_, i) => `item-${i}`));
+    await raw.sadd('test:set', 'x', 'y', 'z');
+    await raw.zadd('test:zset', 3, 'c', 1, 'a', 2, 'b');
+
+    const str = await cache.inspect('data:insp-1');
+    expect(str).toMatchObject({ key: 'data:insp-1', type: 'string', value: { name: 'Phone', price: 10 } });
+    expect(str!.ttlMs!).toBeGreaterThan(0);
+    expect(str!.sizeBytes!).toBeGreaterThan(0);
+    expect((await cache.inspect('data:insp-text'))!.value).toBe('not json');
+    expect(await cache.inspect('test:hash')).toMatchObject({
+      type: 'hash',
+      ttlMs: null,
+      value: { a: '1', b: '2' },
+    });
+    const list = await cache.inspect('test:list');
+    expect(list!.value).toHaveLength(100);
+    expect((list!.value as string[])[99]).toBe('item-99');
+    expect((await cache.inspect('test:set'))!.value).toEqual(['x', 'y', 'z']);
+    expect((await cache.inspect('test:zset'))!.value).toEqual([
+      { member: 'a', score: 1 },
+      { member: 'b', score: 2 },
+      { member: 'c', score: 3 },
+    ]);
+    expect(await cache.inspect('data:nothing-here')).toBeNull();
+    await expect(cache.inspect('bad key')).rejects.toBeInstanceOf(ValidationError);
+
+    // The browser never used KEYS.
+    expect((await commandCalls(raw)).has('keys')).toBe(false);
+  });
+});
