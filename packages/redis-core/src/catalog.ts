@@ -1,0 +1,422 @@
+import { type ConsistencyReport, checkCatalogConsistency } from './catalog-consistency.js';
+import { guardRedis as guard, mapRedisError } from './catalog-guard.js';
+import {
+  decodeProduct,
+  encodeProduct,
+  type IndexEntries,
+  idOfMember,
+  indexEntriesOf,
+  nameWords,
+  storedIndexEntries,
+} from './catalog-index.js';
+import { type CatalogKeys, catalogKeys } from './catalog-keys.js';
+import {
+  type CategoryOptions,
+  DEFAULT_PAGE_LIMIT,
+  DEFAULT_SEARCH_LIMIT,
+  type ListOptions,
+  type PriceOptions,
+  parseCategoryOptions,
+  parseListOptions,
+  parsePriceOptions,
+  parseReadOptions,
+  parseSearchOptions,
+  type ReadOptions,
+  type SearchOptions,
+} from './catalog-options.js';
+import { catalogScripts } from './catalog-scripts.js';
+import type { RedisClient, RedisConnections } from './connections.js';
+import { ConflictError, NotFoundError, ValidationError } from './errors.js';
+import { type Keyspace, validateCategory, validateId } from './keys.js';
+import {
+  type Product,
+  type ProductInput,
+  parseProduct,
+  parseProductPatch,
+  seedProducts,
+} from './products.js';
+
+export type { ConsistencyReport } from './catalog-consistency.js';
+export type {
+  CategoryOptions,
+  ListOptions,
+  PriceOptions,
+  ReadOptions,
+  SearchOptions,
+} from './catalog-options.js';
+
+export interface Catalog {
+  get(id: string, opts?: ReadOptions): Promise<Product | null>;
+  /** One MGET; a missing (or damaged) product is null at its position. */
+  getMany(ids: string[], opts?: ReadOptions): Promise<(Product | null)[]>;
+  /** Product ids from the `db:products` set, sorted; every id unless `limit` is given. */
+  list(opts?: ListOptions): Promise<{ count: number; ids: string[] }>;
+  /** A category page: id order by default, or by price / name through the category's sorted sets. */
+  byCategory(
+    category: string,
+    opts?: CategoryOptions,
+  ): Promise<{ category: string; count: number; products: Product[] }>;
+  /** Cheapest first (or `desc`), `min`/`max` inclusive; `count` is every product in the range. */
+  byPrice(opts?: PriceOptions): Promise<{ count: number; products: Product[] }>;
+  /** Products with a name word starting with each word of `q` (case- and accent-insensitive). */
+  searchByName(q: string, opts?: SearchOptions): Promise<Product[]>;
+  /** Non-empty categories with their product counts, by name. */
+  categories(opts?: ReadOptions): Promise<{ category: string; count: number }[]>;
+  upsert(product: ProductInput): Promise<{ product: Product; created: boolean }>;
+  create(product: ProductInput): Promise<Product>;
+  update(id: string, patch: unknown): Promise<Product>;
+  remove(id: string): Promise<boolean>;
+  count(opts?: ReadOptions): Promise<number>;
+  seedIfEmpty(products?: ProductInput[]): Promise<number>;
+  checkConsistency(): Promise<ConsistencyReport>;
+}
+
+export interface CatalogDeps {
+  connections: RedisConnections;
+  keys: Keyspace;
+  /** Called after every successful write with the product's id (the API invalidates its cache entry). */
+  onWrite?: (id: string) => void;
+}
+
+/** A write retries this often when the product changes under it (compare-and-set on its JSON). */
+const MAX_WRITE_ATTEMPTS = 100;
+const MGET_CHUNK = 1000;
+const SEED_BATCH = 1000;
+const SEARCH_BATCH = 200;
+const SEARCH_MAX_SCANNED = 5000;
+
+type ScriptReply = [status: string, current?: string | null];
+
+function saveCall(k: CatalogKeys, mode: 'create' | 'write', product: Product, current: string | null) {
+  const next = indexEntriesOf(product);
+  const old: IndexEntries | null = current === null ? null : storedIndexEntries(current, product.id);
+  const oldCategory = old?.category ?? null;
+  // Without an old category the script ignores keys 6-8; they still must name keys in the slot.
+  const keysCategory = oldCategory ?? (next.category as string);
+  const newCategory = next.category as string;
+  const oldWords = old?.wordMembers ?? [];
+  return {
+    keys: [
+      k.product(product.id),
+      k.products,
+      k.byPrice,
+      k.byName,
+      k.categories,
+      k.category(keysCategory),
+      k.categoryByPrice(keysCategory),
+      k.categoryByName(keysCategory),
+      k.category(newCategory),
+      k.categoryByPrice(newCategory),
+      k.categoryByName(newCategory),
+    ],
+    args: [
+      mode,
+      current ?? '',
+      product.id,
+      encodeProduct(product),
+      String(product.price),
+      oldCategory ?? '',
+      newCategory,
+      oldCategory && old ? old.sortMember : '',
+      next.sortMember,
+      String(oldWords.length),
+      ...oldWords,
+      ...next.wordMembers,
+    ],
+  };
+}
+
+function removeCall(k: CatalogKeys, id: string, current: string) {
+  const old = storedIndexEntries(current, id);
+  const category = old?.category ?? null;
+  // An unreadable category still needs slot-local placeholder keys; the script skips them.
+  const keysCategory = category ?? 'unknown';
+  return {
+    keys: [
+      k.product(id),
+      k.products,
+      k.byPrice,
+      k.byName,
+      k.categories,
+      k.category(keysCategory),
+      k.categoryByPrice(keysCategory),
+      k.categoryByName(keysCategory),
+    ],
+    args: [current, id, category ?? '', old?.sortMember ?? '', ...(old?.wordMembers ?? [])],
+  };
+}
+
+/** Contention backoff: after a few lost compare-and-sets, wait a little, randomly, to spread writers. */
+const backoff = (attempt: number) =>
+  attempt < 3 ? Promise.resolve() : new Promise((r) => setTimeout(r, Math.random() * Math.min(attempt, 20)));
+
+export function createCatalog(deps: CatalogDeps): Catalog {
+  const { connections } = deps;
+  const k = catalogKeys(deps.keys);
+  const writer = () => connections.writer;
+  const readerFor = (opts: ReadOptions | undefined): RedisClient =>
+    opts?.consistent ? connections.writer : connections.reader();
+
+  const notify = (id: string) => {
+    if (!deps.onWrite) return;
+    // A failing listener must not turn a committed write into an error.
+    try {
+      const result: unknown = deps.onWrite(id);
+      if (result instanceof Promise) result.catch(() => {});
+    } catch {}
+  };
+
+  /** MGET in chunks (one round trip up to 1000 ids); damaged records read as null. */
+  async function fetchProducts(client: RedisClient, ids: string[]): Promise<(Product | null)[]> {
+    if (ids.length === 0) return [];
+    const chunks: string[][] = [];
+    for (let i = 0; i < ids.length; i += MGET_CHUNK) chunks.push(ids.slice(i, i + MGET_CHUNK));
+    const values = (
+      await Promise.all(chunks.map((chunk) => client.mget(chunk.map((id) => k.product(id)))))
+    ).flat();
+    return ids.map((id, i) => {
+      const raw = values[i];
+      if (raw == null) return null;
+      try {
+        return decodeProduct(raw, id);
+      } catch {
+        return null;
+      }
+    });
+  }
+
+  const present = (products: (Product | null)[]) => products.filter((p): p is Product => p !== null);
+
+  /**
+   * Compare-and-set loop: the script writes only if the stored JSON is still `current`, else
+   * returns the newer value and `next` is recomputed from it (a patch re-applies on top).
+   */
+  async function casWrite(
+    id: string,
+    mode: 'create' | 'write',
+    initial: string | null,
+    next: (current: string | null) => Product,
+  ): Promise<{ product: Product; created: boolean }> {
+    let current = initial;
+    for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
+      const product = next(current);
+      const call = saveCall(k, mode, product, current);
+      const [status, latest] = (await catalogScripts.save.run(writer(), call.keys, call.args)) as ScriptReply;
+      if (status === 'OK') {
+        notify(id);
+        return { product, created: current === null };
+      }
+      if (status === 'EXISTS') throw new ConflictError(`product "${id}" already exists`);
+      current = latest ?? null;
+      await backoff(attempt);
+    }
+    throw new ConflictError(`product "${id}" kept changing during the write; try again`);
+  }
+
+  async function casRemove(id: string, initial: string | null): Promise<boolean> {
+    let current = initial;
+    for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
+      if (current === null) return false;
+      const call = removeCall(k, id, current);
+      const [status, latest] = (await catalogScripts.remove.run(
+        writer(),
+        call.keys,
+        call.args,
+      )) as ScriptReply;
+      if (status === 'OK') {
+        notify(id);
+        return true;
+      }
+      if (status === 'MISSING') return false;
+      current = latest ?? null;
+      await backoff(attempt);
+    }
+    throw new ConflictError(`product "${id}" kept changing during the delete; try again`);
+  }
+
+  return {
+    async get(id, opts) {
+      const valid = validateId(id);
+      const { consistent } = parseReadOptions(opts);
+      const raw = await guard('get product', () => readerFor({ consistent }).get(k.product(valid)));
+      return raw == null ? null : decodeProduct(raw, valid);
+    },
+
+    async getMany(ids, opts) {
+      if (!Array.isArray(ids)) throw new ValidationError('ids must be an array');
+      const valid = ids.map((id) => validateId(id));
+      const { consistent } = parseReadOptions(opts);
+      return guard('get products', () => fetchProducts(readerFor({ consistent }), valid));
+    },
+
+    async list(opts) {
+      const o = parseListOptions(opts);
+      const ids = await guard('list products', () => readerFor(o).smembers(k.products));
+      ids.sort();
+      const offset = o.offset ?? 0;
+      return {
+        count: ids.length,
+        ids: ids.slice(offset, o.limit === undefined ? undefined : offset + o.limit),
+      };
+    },
+
+    async byCategory(category, opts) {
+      const c = validateCategory(category);
+      const o = parseCategoryOptions(opts);
+      const offset = o.offset ?? 0;
+      const limit = o.limit ?? DEFAULT_PAGE_LIMIT;
+      const client = readerFor(o);
+      return guard('list category', async () => {
+        let count: number;
+        let ids: string[];
+        if (o.sort === undefined) {
+          const all = await client.smembers(k.category(c));
+          count = all.length;
+          ids = all.sort().slice(offset, offset + limit);
+        } else if (limit === 0) {
+          count = await client.scard(k.category(c));
+          ids = [];
+        } else {
+          const stop = offset + limit - 1;
+          const page =
+            o.sort === 'name'
+              ? client
+                  .zrange(k.categoryByName(c), offset, String(stop))
+                  .then((members) => members.map(idOfMember))
+              : o.sort === 'price'
+                ? client.zrange(k.categoryByPrice(c), offset, String(stop))
+                : client.zrevrange(k.categoryByPrice(c), offset, stop);
+          [count, ids] = await Promise.all([client.scard(k.category(c)), page]);
+        }
+        return { category: c, count, products: present(await fetchProducts(client, ids)) };
+      });
+    },
+
+    async byPrice(opts) {
+      const o = parsePriceOptions(opts);
+      const min = o.min === undefined ? '-inf' : String(o.min);
+      const max = o.max === undefined ? '+inf' : String(o.max);
+      const offset = o.offset ?? 0;
+      const limit = o.limit ?? DEFAULT_PAGE_LIMIT;
+      const client = readerFor(o);
+      return guard('list by price', async () => {
+        const page =
+          limit === 0
+            ? Promise.resolve([] as string[])
+            : o.desc
+              ? client.zrevrangebyscore(k.byPrice, max, min, 'LIMIT', offset, limit)
+              : client.zrangebyscore(k.byPrice, min, max, 'LIMIT', offset, limit);
+        const [count, ids] = await Promise.all([client.zcount(k.byPrice, min, max), page]);
+        return { count, products: present(await fetchProducts(client, ids)) };
+      });
+    },
+
+    async searchByName(q, opts) {
+      if (typeof q !== 'string' || q.length > 200)
+        throw new ValidationError('search query must be a string of at most 200 characters');
+      const o = parseSearchOptions(opts);
+      const limit = o.limit ?? DEFAULT_SEARCH_LIMIT;
+      const words = nameWords(q);
+      if (words.length === 0 || limit === 0) return [];
+      // Walk the index on the longest word (the most selective); check the others on the names.
+      const anchor = words.reduce((a, b) => (b.length > a.length ? b : a));
+      const others = words.filter((w) => w !== anchor);
+      const min = Buffer.from(`[${anchor}`);
+      // 0xff never occurs in UTF-8, so it bounds every member that starts with the anchor.
+      const max = Buffer.concat([min, Buffer.from([0xff])]);
+      const client = readerFor(o);
+      return guard('search products', async () => {
+        const found: Product[] = [];
+        const seen = new Set<string>();
+        for (let offset = 0; found.length < limit && offset < SEARCH_MAX_SCANNED; offset += SEARCH_BATCH) {
+          const members = await client.zrangebylex(k.byName, min, max, 'LIMIT', offset, SEARCH_BATCH);
+          const ids = [...new Set(members.map(idOfMember))].filter((id) => !seen.has(id));
+          for (const id of ids) seen.add(id);
+          for (const product of present(await fetchProducts(client, ids))) {
+            const productWords = nameWords(product.name);
+            const matches = [anchor, ...others].every((w) => productWords.some((pw) => pw.startsWith(w)));
+            if (matches && found.length < limit) found.push(product);
+          }
+          if (members.length < SEARCH_BATCH) break;
+        }
+        return found;
+      });
+    },
+
+    async categories(opts) {
+      const { consistent } = parseReadOptions(opts);
+      const client = readerFor({ consistent });
+      return guard('list categories', async () => {
+        const names = (await client.smembers(k.categories)).sort();
+        const counts = await Promise.all(names.map((c) => client.scard(k.category(c))));
+        return names.map((category, i) => ({ category, count: counts[i] ?? 0 }));
+      });
+    },
+
+    async upsert(input) {
+      const product = parseProduct(input);
+      // Optimistic: assume it is new; if not, the script hands back the stored JSON to replace.
+      return guard('save product', () => casWrite(product.id, 'write', null, () => product));
+    },
+
+    async create(input) {
+      const product = parseProduct(input);
+      return (await guard('create product', () => casWrite(product.id, 'create', null, () => product)))
+        .product;
+    },
+
+    async update(id, patchInput) {
+      const valid = validateId(id);
+      const patch = parseProductPatch(patchInput);
+      if (patch.id !== undefined && patch.id !== valid)
+        throw new ValidationError(`the id of product "${valid}" cannot be changed`);
+      const result = await guard('update product', async () => {
+        const initial = await writer().get(k.product(valid));
+        return casWrite(valid, 'write', initial, (current) => {
+          if (current === null) throw new NotFoundError(`product "${valid}" not found`);
+          const changes = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
+          return parseProduct({ ...decodeProduct(current, valid), ...changes });
+        });
+      });
+      return result.product;
+    },
+
+    async remove(id) {
+      const valid = validateId(id);
+      return guard('delete product', async () => casRemove(valid, await writer().get(k.product(valid))));
+    },
+
+    async count(opts) {
+      const { consistent } = parseReadOptions(opts);
+      return guard('count products', () => readerFor({ consistent }).scard(k.products));
+    },
+
+    async seedIfEmpty(products = seedProducts) {
+      const parsed = products.map((p) => parseProduct(p));
+      return guard('seed catalog', async () => {
+        if ((await writer().scard(k.products)) > 0) return 0;
+        let written = 0;
+        for (let start = 0; start < parsed.length; start += SEED_BATCH) {
+          const batch = parsed.slice(start, start + SEED_BATCH);
+          const calls = batch.map((p) => saveCall(k, 'create', p, null));
+          const replies = await catalogScripts.save.runMany(writer(), calls);
+          let firstError: unknown;
+          replies.forEach((reply, i) => {
+            if (reply instanceof Error) firstError ??= reply;
+            // EXISTS: a duplicate id in the input, or another instance seeding at the same time.
+            else if ((reply as ScriptReply)[0] === 'OK') {
+              written += 1;
+              notify((batch[i] as Product).id);
+            }
+          });
+          if (firstError !== undefined) throw mapRedisError(firstError, `seed catalog (${written} written)`);
+        }
+        return written;
+      });
+    },
+
+    async checkConsistency() {
+      return guard('check catalog consistency', () => checkCatalogConsistency(writer(), k));
+    },
+  };
+}
