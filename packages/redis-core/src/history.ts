@@ -1,0 +1,107 @@
+import { guardRedis as guard } from './catalog-guard.js';
+import type { RedisConnections } from './connections.js';
+import { ValidationError } from './errors.js';
+import type { Keyspace } from './keys.js';
+
+/**
+ * Search history: the latest searches (a capped list, newest first) and the most frequent
+ * ones (a sorted set query → count). `recent` keeps what the user typed (trimmed); `top`
+ * counts case-insensitively, so "Phone" and "phone " are one entry, shown lower-cased.
+ */
+export interface History {
+  record(query: string): Promise<void>;
+  /** Newest first; `at` is the time of the search in epoch milliseconds. */
+  recent(n?: number): Promise<{ query: string; at: number }[]>;
+  /** Most searched first. */
+  top(n?: number): Promise<{ query: string; count: number }[]>;
+  clear(): Promise<void>;
+}
+
+export interface HistoryDeps {
+  connections: RedisConnections;
+  keys: Keyspace;
+  /** Length of the recent list (default 20). */
+  maxRecent?: number;
+  /** Distinct queries the top set keeps, dropping the least searched (default 1000). */
+  maxTop?: number;
+  /** Clock, for tests. */
+  now?: () => number;
+}
+
+export const MAX_QUERY_LENGTH = 200;
+const MAX_READ = 1000;
+
+function checkCount(n: unknown, what: string): number {
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > MAX_READ) {
+    throw new ValidationError(`${what} must be an integer from 0 to ${MAX_READ}`);
+  }
+  return n;
+}
+
+export function createHistory(deps: HistoryDeps): History {
+  const { connections, keys } = deps;
+  const maxRecent = deps.maxRecent ?? 20;
+  const maxTop = deps.maxTop ?? 1000;
+  const now = deps.now ?? Date.now;
+  if (!Number.isInteger(maxRecent) || maxRecent < 1)
+    throw new RangeError('maxRecent must be a positive integer');
+  if (!Number.isInteger(maxTop) || maxTop < 1) throw new RangeError('maxTop must be a positive integer');
+  const recentKey = keys.historyRecent();
+  const topKey = keys.historyTop();
+
+  return {
+    async record(query) {
+      if (typeof query !== 'string') throw new ValidationError('query must be a string');
+      const trimmed = query.trim().replace(/\s+/g, ' ');
+      if (trimmed.length === 0) throw new ValidationError('query must not be empty');
+      if (trimmed.length > MAX_QUERY_LENGTH)
+        throw new ValidationError(`query must be at most ${MAX_QUERY_LENGTH} characters`);
+      const entry = JSON.stringify({ query: trimmed, at: now() });
+      // One round trip, applied atomically. Both keys share the `{history}` tag in cluster mode.
+      await guard('record search', async () => {
+        const replies = await connections.writer
+          .multi()
+          .lpush(recentKey, entry)
+          .ltrim(recentKey, 0, maxRecent - 1)
+          .zincrby(topKey, 1, trimmed.toLowerCase())
+          .zremrangebyrank(topKey, 0, -(maxTop + 1))
+          .exec();
+        const failed = replies?.find(([err]) => err);
+        if (!replies) throw new Error('history transaction was discarded');
+        if (failed) throw failed[0];
+      });
+    },
+
+    async recent(n = 10) {
+      const count = checkCount(n, 'n');
+      if (count === 0) return [];
+      const rows = await guard('read recent searches', () =>
+        connections.reader().lrange(recentKey, 0, count - 1),
+      );
+      return rows.flatMap((row) => {
+        try {
+          const { query, at } = JSON.parse(row) as { query: unknown; at: unknown };
+          return typeof query === 'string' && typeof at === 'number' ? [{ query, at }] : [];
+        } catch {
+          return []; // an entry written by something else is skipped, not fatal
+        }
+      });
+    },
+
+    async top(n = 10) {
+      const count = checkCount(n, 'n');
+      if (count === 0) return [];
+      const flat = await guard('read top searches', () =>
+        connections.reader().zrevrange(topKey, 0, count - 1, 'WITHSCORES'),
+      );
+      const rows: { query: string; count: number }[] = [];
+      for (let i = 0; i + 1 < flat.length; i += 2)
+        rows.push({ query: flat[i] as string, count: Number(flat[i + 1]) });
+      return rows;
+    },
+
+    async clear() {
+      await guard('clear history', () => connections.writer.del(recentKey, topKey));
+    },
+  };
+}

@@ -1,0 +1,144 @@
+import { cleanupAll, type RedisServer, startRedis } from '@app/testing';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createConnections, type RedisConnections } from '../src/connections.js';
+import { CacheUnavailableError, ValidationError } from '../src/errors.js';
+import { createHistory } from '../src/history.js';
+import { createKeyspace } from '../src/keys.js';
+
+afterAll(cleanupAll);
+
+const keys = createKeyspace();
+let server: RedisServer;
+let connections: RedisConnections;
+let redis: Redis;
+let clock: number;
+const now = () => clock;
+
+beforeAll(async () => {
+  server = await startRedis();
+  connections = createConnections({ kind: 'standalone', url: server.url });
+  redis = server.client();
+});
+
+afterAll(async () => {
+  await connections?.close();
+});
+
+beforeEach(async () => {
+  await redis.flushdb();
+  clock = 1_700_000_000_000;
+});
+
+describe('history', () => {
+  it('keeps the most recent searches, newest first, capped at maxRecent', async () => {
+    const history = createHistory({ connections, keys, maxRecent: 5, now });
+    for (let i = 1; i <= 8; i++) {
+      clock += 1000;
+      await history.record(`query ${i}`);
+    }
+    expect(await redis.llen('history:recent')).toBe(5);
+    const recent = await history.recent(10);
+    expect(recent.map((r) => r.query)).toEqual(['query 8', 'query 7', 'query 6', 'query 5', 'query 4']);
+    expect(recent[0]?.at).toBe(1_700_000_008_000);
+    expect(await history.recent(2)).toEqual([
+      { query: 'query 8', at: 1_700_000_008_000 },
+      { query: 'query 7', at: 1_700_000_007_000 },
+    ]);
+    expect(await history.recent(0)).toEqual([]);
+  });
+
+  it('defaults to 20 recent entries and stores {query, at} JSON', async () => {
+    const history = createHistory({ connections, keys, now });
+    for (let i = 0; i < 25; i++) await history.record(`q${i}`);
+    expect(await redis.llen('history:recent')).toBe(20);
+    expect(JSON.parse((await redis.lindex('history:recent', 0)) as string)).toEqual({
+      query: 'q24',
+      at: clock,
+    });
+    expect(await history.recent()).toHaveLength(10);
+  });
+
+  it('counts top searches case-insensitively, highest first', async () => {
+    const history = createHistory({ connections, keys, now });
+    for (const q of ['phone', 'Phone', ' laptop ', 'phone', 'tablet', 'laptop', 'PHONE'])
+      await history.record(q);
+    expect(await history.top(2)).toEqual([
+      { query: 'phone', count: 4 },
+      { query: 'laptop', count: 2 },
+    ]);
+    expect(await history.top()).toEqual([
+      { query: 'phone', count: 4 },
+      { query: 'laptop', count: 2 },
+      { query: 'tablet', count: 1 },
+    ]);
+    // The recent list keeps what was typed (trimmed).
+    expect((await history.recent(3)).map((r) => r.query)).toEqual(['PHONE', 'laptop', 'tablet']);
+  });
+
+  it('keeps at most maxTop distinct queries, dropping the least searched', async () => {
+    const history = createHistory({ connections, keys, maxTop: 3, now });
+    for (const q of ['a', 'a', 'a', 'b', 'b', 'c', 'c', 'd']) await history.record(q);
+    expect(await redis.zcard('history:top')).toBe(3);
+    expect((await history.top()).map((t) => t.query)).toEqual(['a', 'c', 'b']);
+  });
+
+  it('records as one MULTI/EXEC transaction (one round trip)', async () => {
+    const history = createHistory({ connections, keys, now });
+    const calls = async (command: string) =>
+      Number(new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(await redis.info('commandstats'))?.[1] ?? 0);
+    await history.record('warm');
+    const before = {
+      exec: await calls('exec'),
+      lpush: await calls('lpush'),
+      zincrby: await calls('zincrby'),
+    };
+    await history.record('one trip');
+    expect(await calls('exec')).toBe(before.exec + 1);
+    expect(await calls('lpush')).toBe(before.lpush + 1);
+    expect(await calls('zincrby')).toBe(before.zincrby + 1);
+  });
+
+  it('clear empties both', async () => {
+    const history = createHistory({ connections, keys, now });
+    await history.record('x');
+    await history.clear();
+    expect(await history.recent()).toEqual([]);
+    expect(await history.top()).toEqual([]);
+    expect(await redis.exists('history:recent', 'history:top')).toBe(0);
+  });
+
+  it('refuses empty, oversized or non-string queries and bad counts', async () => {
+    const history = createHistory({ connections, keys, now });
+    await expect(history.record('   ')).rejects.toBeInstanceOf(ValidationError);
+    await expect(history.record('x'.repeat(201))).rejects.toBeInstanceOf(ValidationError);
+    await expect(history.record(42 as unknown as string)).rejects.toBeInstanceOf(ValidationError);
+    await expect(history.recent(-1)).rejects.toBeInstanceOf(ValidationError);
+    await expect(history.top(1.5)).rejects.toBeInstanceOf(ValidationError);
+    expect(await redis.dbsize()).toBe(0);
+  });
+
+  it('skips a malformed entry instead of failing the whole list', async () => {
+    const history = createHistory({ connections, keys, now });
+    await history.record('good');
+    await redis.lpush('history:recent', 'not json');
+    expect(await history.recent()).toEqual([{ query: 'good', at: clock }]);
+  });
+
+  it('reports an unreachable Redis as CacheUnavailableError', async () => {
+    const doomed = await startRedis();
+    const doomedConnections = createConnections(
+      { kind: 'standalone', url: doomed.url },
+      { commandTimeoutMs: 300 },
+    );
+    try {
+      const history = createHistory({ connections: doomedConnections, keys });
+      await history.record('before');
+      await doomed.stop();
+      await expect(history.record('after')).rejects.toBeInstanceOf(CacheUnavailableError);
+      await expect(history.recent()).rejects.toBeInstanceOf(CacheUnavailableError);
+    } finally {
+      await doomedConnections.close();
+    }
+  });
+});
