@@ -12,6 +12,7 @@ import {
   QueueEvents,
 } from 'bullmq';
 import { z } from 'zod';
+import type { QueueConnection } from './connections.js';
 import { ValidationError } from './errors.js';
 
 export { readCacheTtls } from './queues-cache-ttl.js';
@@ -142,7 +143,7 @@ export function toJobView(job: Job, state: string): JobView {
 
 export interface QueueDeps {
   /** ioredis options (or an ioredis client) for the queue Redis; see connections.queueConnectionOptions(). */
-  connection: ConnectionOptions;
+  connection: QueueConnection | ConnectionOptions;
   /** keys.jobsPrefix ('bull', or '{bull}' in a cluster). */
   prefix?: string;
 }
@@ -160,9 +161,17 @@ export interface JobProducer {
 
 const listedStates: JobType[] = ['active', 'waiting', 'prioritized', 'delayed', 'completed', 'failed'];
 
+/**
+ * ioredis 6's RedisOptions and BullMQ's structural copy of them disagree on a few callback
+ * signatures; the values are the same objects, so the cast is confined here.
+ */
+export function bullConnection(connection: QueueDeps['connection']): ConnectionOptions {
+  return connection as ConnectionOptions;
+}
+
 export function createQueue(deps: QueueDeps): Queue {
   return new Queue(QUEUE_NAME, {
-    connection: deps.connection,
+    connection: bullConnection(deps.connection),
     prefix: deps.prefix ?? 'bull',
     defaultJobOptions,
   });
@@ -170,7 +179,10 @@ export function createQueue(deps: QueueDeps): Queue {
 
 /** QueueEvents for the API's live view (progress, completed, failed…); the caller closes it. */
 export function createQueueEvents(deps: QueueDeps): QueueEvents {
-  return new QueueEvents(QUEUE_NAME, { connection: deps.connection, prefix: deps.prefix ?? 'bull' });
+  return new QueueEvents(QUEUE_NAME, {
+    connection: bullConnection(deps.connection),
+    prefix: deps.prefix ?? 'bull',
+  });
 }
 
 export function createJobProducer(deps: QueueDeps): JobProducer {
