@@ -170,6 +170,16 @@ export interface ByPriceResponse {
 
 // ---------------------------------------------------------------- catalog beyond the seed
 
+/** GET /api/db/categories: non-empty categories by name. */
+export interface CategoriesResponse {
+  categories: { category: string; count: number }[];
+}
+
+/** GET /api/db/categories: non-empty categories by name. */
+export interface CategoriesResponse {
+  categories: { category: string; count: number }[];
+}
+
 /** PUT /api/db/product/:id body: a partial product (the id cannot change). */
 export type UpdateProductRequest = Partial<Omit<Product, 'id'>>;
 export interface UpdateProductResponse {

@@ -22,6 +22,20 @@ export interface ProductPage {
 }
 
 export const MAX_SCAN = 10_000;
+/** The catalog's largest page (MAX_PAGE_LIMIT in @app/redis-core). */
+const PAGE = 1000;
+
+/** Reads consecutive pages until everything (or MAX_SCAN products) is in hand. */
+async function collect(
+  fetch: (offset: number, limit: number) => Promise<{ count: number; products: Product[] }>,
+) {
+  const all: Product[] = [];
+  for (;;) {
+    const r = await fetch(all.length, PAGE);
+    all.push(...r.products);
+    if (r.products.length === 0 || all.length >= Math.min(r.count, MAX_SCAN)) return all.slice(0, MAX_SCAN);
+  }
+}
 
 const byName = (a: Product, b: Product) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id);
 
@@ -45,15 +59,18 @@ export async function queryProducts(catalog: Catalog, f: ProductFilter): Promise
       });
       return { count: r.count, products: r.products, nextOffset: next(f.offset, r.products.length, r.count) };
     }
-    const r = await catalog.byCategory(f.category, { offset: 0, limit: MAX_SCAN, sort: f.sort ?? 'price' });
-    const inRange = r.products.filter(
+    const category = f.category;
+    const all = await collect((offset, limit) =>
+      catalog.byCategory(category, { offset, limit, sort: f.sort ?? 'price' }),
+    );
+    const inRange = all.filter(
       (p) => (f.min === undefined || p.price >= f.min) && (f.max === undefined || p.price <= f.max),
     );
     return page(inRange, f.offset, f.limit);
   }
   if (f.sort === 'name') {
-    const r = await catalog.byPrice({ min: f.min, max: f.max, offset: 0, limit: MAX_SCAN });
-    return page([...r.products].sort(byName), f.offset, f.limit);
+    const all = await collect((offset, limit) => catalog.byPrice({ min: f.min, max: f.max, offset, limit }));
+    return page(all.sort(byName), f.offset, f.limit);
   }
   const r = await catalog.byPrice({
     min: f.min,

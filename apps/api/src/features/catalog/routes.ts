@@ -1,6 +1,7 @@
 import type {
   AddProductResponse,
   ByPriceResponse,
+  CategoriesResponse,
   CategoryResponse,
   DeleteProductResponse,
   ListResponse,
@@ -20,12 +21,13 @@ import {
   addProductResponse,
   byPriceQuery,
   byPriceResponse,
+  categoriesResponse,
   categoryParams,
   categoryQuery,
   categoryResponse,
   deleteProductResponse,
+  listQuery,
   listResponse,
-  pageQuery,
   productResponse,
   productsQuery,
   productsResponse,
@@ -85,7 +87,7 @@ export function catalogRoutes(ctx: AppContext): AnyRoute[] {
       path: '/api/db/list',
       tag: 'catalog',
       summary: 'Product ids from the index set (never KEYS)',
-      request: { query: pageQuery },
+      request: { query: listQuery },
       responses: {
         200: { description: 'Ids, sorted', schema: listResponse },
         ...errors.badRequest,
@@ -175,6 +177,17 @@ export function catalogRoutes(ctx: AppContext): AnyRoute[] {
           sort: query.sort,
         });
         if (answer.count === 0) throw notFound(`no product in category '${params.category}'`);
+        res.json(answer);
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/db/categories',
+      tag: 'catalog',
+      summary: 'Non-empty categories with their product counts',
+      responses: { 200: { description: 'By name', schema: categoriesResponse }, ...errors.unavailable },
+      handler: async (_input, _req, res) => {
+        const answer: CategoriesResponse = { categories: await catalog.categories() };
         res.json(answer);
       },
     }),

@@ -16,7 +16,12 @@ export const updateProductBody = productPatchSchema
 
 export const pageQuery = z.object({
   offset: queryInt(0, 1_000_000).optional(),
-  limit: queryInt(1, 10_000).optional(),
+  limit: queryInt(1, 1000).optional(),
+});
+/** The seed's list returned every id: without `limit` it still does. */
+export const listQuery = z.object({
+  offset: queryInt(0, 1_000_000).optional(),
+  limit: queryInt(1, 100_000).optional(),
 });
 
 export const categoryParams = z.object({ category: categorySchema });
@@ -60,6 +65,9 @@ export const productResponse = z
 export const categoryResponse = z
   .object({ category: z.string(), count: z.number().int(), products })
   .meta({ id: 'CategoryResponse' });
+export const categoriesResponse = z
+  .object({ categories: z.array(z.object({ category: z.string(), count: z.number().int() })) })
+  .meta({ id: 'CategoriesResponse' });
 export const byPriceResponse = z
   .object({ count: z.number().int(), products })
   .meta({ id: 'ByPriceResponse' });
