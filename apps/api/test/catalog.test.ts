@@ -155,7 +155,12 @@ describe('writes beyond the seed', () => {
     await request(api.app).put('/api/db/product/prod3').set(admin).send({}).expect(400);
     await request(api.app).put('/api/db/product/prod3').set(admin).send({ id: 'other' }).expect(400);
     await request(api.app).put('/api/db/product/prod3').set(admin).send({ price: -5 }).expect(400);
-    await request(api.app).put('/api/db/product/ghost').set(admin).send({ price: 5 }).expect(404);
+    const ghost = await request(api.app)
+      .put('/api/db/product/ghost')
+      .set(admin)
+      .send({ price: 5 })
+      .expect(404);
+    expect(ghost.body.code).toBe('E_NOT_FOUND');
   });
 
   it('search and filtered listing go through the query cache, and a write invalidates them', async () => {

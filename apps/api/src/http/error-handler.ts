@@ -58,6 +58,10 @@ export function mapError(err: unknown): Mapped {
       body: { error: err.message, code: 'E_VALIDATION', ...(issues.length ? { issues } : {}) },
     };
   }
+  // Client errors of @app/redis-core (bad id, not found, conflict) keep their own code.
+  if (err instanceof RedisCoreError && err.status >= 400 && err.status < 500) {
+    return { status: err.status, body: { error: err.message, code: err.code } };
+  }
   // body-parser errors carry `type` and `status`.
   const bodyError = err as { type?: string; status?: number; expose?: boolean; message?: string };
   if (bodyError?.type === 'entity.too.large') {
@@ -66,11 +70,15 @@ export function mapError(err: unknown): Mapped {
   if (bodyError?.type === 'entity.parse.failed') {
     return { status: 400, body: { error: 'malformed JSON body', code: 'E_BAD_JSON' } };
   }
-  if (typeof bodyError?.type === 'string' && bodyError.expose && typeof bodyError.status === 'number') {
-    return {
-      status: bodyError.status,
-      body: { error: bodyError.message ?? 'bad request', code: 'E_BAD_REQUEST' },
-    };
+  // Other client errors raised by Express or body-parser (bad percent-encoding, unsupported charset…).
+  if (typeof bodyError?.status === 'number' && bodyError.status >= 400 && bodyError.status < 500) {
+    const message =
+      err instanceof URIError
+        ? 'malformed percent-encoding in the URL'
+        : bodyError.expose && bodyError.message
+          ? bodyError.message
+          : 'bad request';
+    return { status: bodyError.status, body: { error: message, code: 'E_BAD_REQUEST' } };
   }
   if (causedBy(err, isOutOfMemoryError)) {
     return { status: 503, body: { error: 'Redis is out of memory: write refused', code: 'E_STORE_FULL' } };

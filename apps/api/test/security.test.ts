@@ -1,0 +1,155 @@
+import { cleanupAll, type RedisServer, startRedis } from '@app/testing';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN_TOKEN, admin, buildTestApi, type TestApi } from './helpers.js';
+
+let server: RedisServer;
+let api: TestApi;
+let noAdmin: TestApi;
+let limited: TestApi;
+
+beforeAll(async () => {
+  server = await startRedis();
+  api = await buildTestApi(server, { CORS_ORIGINS: 'http://monitor.example' });
+  noAdmin = await buildTestApi(server, { ADMIN_TOKEN: '' }, { seed: false });
+  limited = await buildTestApi(server, { RATE_LIMIT_PER_MINUTE: '5' }, { seed: false });
+});
+afterAll(async () => {
+  await Promise.all([api?.close(), noAdmin?.close(), limited?.close()]);
+  await cleanupAll();
+});
+
+describe('admin routes', () => {
+  const product = { id: 'p-sec', name: 'Secured', price: 1, category: 'misc' };
+
+  it('refuses a missing or wrong token with 401 E_UNAUTHORIZED and writes nothing', async () => {
+    const none = await request(api.app).post('/api/db/add').send(product).expect(401);
+    expect(none.body.code).toBe('E_UNAUTHORIZED');
+    expect(none.headers['www-authenticate']).toMatch(/Bearer/);
+    for (const header of [
+      `Bearer ${ADMIN_TOKEN}x`,
+      `Bearer ${ADMIN_TOKEN.slice(1)}`,
+      ADMIN_TOKEN,
+      'Basic abc',
+      'Bearer ',
+    ]) {
+      const res = await request(api.app)
+        .post('/api/db/add')
+        .set('Authorization', header)
+        .send(product)
+        .expect(401);
+      expect(res.body.code).toBe('E_UNAUTHORIZED');
+    }
+    expect(await server.client().exists('db:product:p-sec')).toBe(0);
+    await request(api.app).post('/api/db/add').set(admin).send(product).expect(201);
+  });
+
+  it('closes admin routes with 401 E_ADMIN_DISABLED when no token is configured', async () => {
+    for (const [method, path] of [
+      ['post', '/api/db/add'],
+      ['put', '/api/db/product/prod1'],
+      ['delete', '/api/db/product/prod1'],
+      ['delete', '/api/data/prod1'],
+      ['delete', '/api/cache/prefix?prefix=data:'],
+      ['post', '/api/jobs/warm-all'],
+    ] as const) {
+      const res = await request(noAdmin.app)
+        [method](path)
+        .set('Authorization', 'Bearer anything')
+        .send({})
+        .expect(401);
+      expect(res.body.code).toBe('E_ADMIN_DISABLED');
+    }
+    const config = await request(noAdmin.app).get('/api/config').expect(200);
+    expect(config.body.admin_configured).toBe(false);
+  });
+});
+
+describe('rate limiting (kept in Redis)', () => {
+  it('answers 429 E_RATE_LIMITED with Retry-After past the per-minute limit', async () => {
+    const statuses: number[] = [];
+    let limitedRes: request.Response | undefined;
+    for (let i = 0; i < 8; i++) {
+      const res = await request(limited.app).get('/api/config');
+      statuses.push(res.status);
+      if (res.status === 429) limitedRes = res;
+    }
+    expect(statuses.slice(0, 5)).toEqual([200, 200, 200, 200, 200]);
+    expect(statuses.slice(5)).toEqual([429, 429, 429]);
+    expect(limitedRes?.body).toEqual({
+      error: expect.stringContaining('5 per minute'),
+      code: 'E_RATE_LIMITED',
+    });
+    const retryAfter = Number(limitedRes?.headers['retry-after']);
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    // The counter lives in Redis under the keyspace's rate-limit prefix.
+    const keys = await server.client().keys('ratelimit:*');
+    expect(keys.length).toBeGreaterThan(0);
+    // Probes are never limited.
+    await request(limited.app).get('/healthz').expect(200);
+  });
+
+  it('a burst in parallel is cut at the limit too', async () => {
+    await server.client().del(...(await server.client().keys('ratelimit:*')));
+    const results = await Promise.all(
+      Array.from({ length: 12 }, () => request(limited.app).get('/api/config')),
+    );
+    const ok = results.filter((r) => r.status === 200).length;
+    expect(ok).toBe(5);
+    expect(results.filter((r) => r.status === 429)).toHaveLength(7);
+  });
+});
+
+describe('HTTP hygiene', () => {
+  it('answers unknown routes with JSON 404, never HTML', async () => {
+    const res = await request(api.app).get('/api/nope').expect(404);
+    expect(res.headers['content-type']).toMatch(/application\/json/);
+    expect(res.body).toEqual({ error: 'no route GET /api/nope', code: 'E_NOT_FOUND' });
+    await request(api.app).post('/api/data/prod1').expect(404);
+  });
+
+  it('honours a sane X-Request-Id and returns one otherwise', async () => {
+    const given = await request(api.app).get('/healthz').set('X-Request-Id', 'req-42.abc').expect(200);
+    expect(given.headers['x-request-id']).toBe('req-42.abc');
+    const made = await request(api.app).get('/healthz').set('X-Request-Id', 'bad id\twith tabs').expect(200);
+    expect(made.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('sets security headers with a same-origin CSP and no X-Powered-By', async () => {
+    const res = await request(api.app).get('/healthz').expect(200);
+    expect(res.headers['content-security-policy']).toMatch(/default-src 'self'/);
+    expect(res.headers['content-security-policy']).toMatch(/script-src 'self'/);
+    expect(res.headers['content-security-policy']).not.toMatch(/upgrade-insecure-requests/);
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['x-powered-by']).toBeUndefined();
+  });
+
+  it('sends CORS headers only to configured origins, never *', async () => {
+    const allowed = await request(api.app)
+      .get('/api/config')
+      .set('Origin', 'http://monitor.example')
+      .expect(200);
+    expect(allowed.headers['access-control-allow-origin']).toBe('http://monitor.example');
+    const other = await request(api.app).get('/api/config').set('Origin', 'http://evil.example').expect(200);
+    expect(other.headers['access-control-allow-origin']).toBeUndefined();
+    const preflight = await request(api.app)
+      .options('/api/db/add')
+      .set('Origin', 'http://monitor.example')
+      .set('Access-Control-Request-Method', 'POST')
+      .set('Access-Control-Request-Headers', 'Authorization, Content-Type');
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers['access-control-allow-headers']).toMatch(/Authorization/);
+    const noCors = await request(noAdmin.app)
+      .get('/api/config')
+      .set('Origin', 'http://monitor.example')
+      .expect(200);
+    expect(noCors.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
+  it('never leaks a stack trace in an error answer', async () => {
+    const res = await request(api.app).get('/api/data/%E0%A4%A').expect(400);
+    expect(JSON.stringify(res.body)).not.toMatch(/at .*\.ts:\d+/);
+    expect(res.body.code).toBeDefined();
+  });
+});
