@@ -199,6 +199,10 @@ export function createConnections(topology: Topology, opts: ConnectionOptions = 
         // Keep redirect retries inside the command timeout instead of 16 × 100 ms.
         retryDelayOnFailover: 100,
         maxRedirections: 6,
+        // Reads only find replicas that CLUSTER SLOTS lists, and Redis lists a replica only once
+        // it has replicated something (offset > 0), so a reader that connected to a fresh or
+        // just-failed-over cluster must look again: writes don't need this (MOVED refreshes).
+        ...(scaleReads === 'slave' ? { slotsRefreshInterval: 5000 } : {}),
       });
       const make = (scaleReads: 'master' | 'slave', name: string) =>
         quietErrors(
