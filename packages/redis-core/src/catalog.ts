@@ -58,7 +58,11 @@ export interface Catalog {
   ): Promise<{ category: string; count: number; products: Product[] }>;
   /** Cheapest first (or `desc`), `min`/`max` inclusive; `count` is every product in the range. */
   byPrice(opts?: PriceOptions): Promise<{ count: number; products: Product[] }>;
-  /** Products with a name word starting with each word of `q` (case- and accent-insensitive). */
+  /**
+   * Products with a name word starting with each word of `q` (case- and accent-insensitive),
+   * in index order (matched word, then id). Walks at most 5000 index entries of the longest
+   * query word, so a very broad multi-word query may return fewer than `limit`.
+   */
   searchByName(q: string, opts?: SearchOptions): Promise<Product[]>;
   /** Non-empty categories with their product counts, by name. */
   categories(opts?: ReadOptions): Promise<{ category: string; count: number }[]>;

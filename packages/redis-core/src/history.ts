@@ -5,8 +5,9 @@ import type { Keyspace } from './keys.js';
 
 /**
  * Search history: the latest searches (a capped list, newest first) and the most frequent
- * ones (a sorted set query → count). `recent` keeps what the user typed (trimmed); `top`
- * counts case-insensitively, so "Phone" and "phone " are one entry, shown lower-cased.
+ * ones (a sorted set query → count). Queries are trimmed (inner whitespace collapsed) but keep
+ * their case: the API records product ids, which are case-sensitive, and the worker warms
+ * the cache from `top`, so "Prod1" and "prod1" must stay distinct.
  */
 export interface History {
   record(query: string): Promise<void>;
@@ -22,7 +23,11 @@ export interface HistoryDeps {
   keys: Keyspace;
   /** Length of the recent list (default 20). */
   maxRecent?: number;
-  /** Distinct queries the top set keeps, dropping the least searched (default 1000). */
+  /**
+   * Distinct queries the top set keeps (default 1000): past it the least searched is dropped,
+   * so a brand-new query may not stay until it is searched again; `top(n)` with n ≤ maxTop is exact
+   * for every query searched more than the weakest kept one.
+   */
   maxTop?: number;
   /** Clock, for tests. */
   now?: () => number;
@@ -63,7 +68,7 @@ export function createHistory(deps: HistoryDeps): History {
           .multi()
           .lpush(recentKey, entry)
           .ltrim(recentKey, 0, maxRecent - 1)
-          .zincrby(topKey, 1, trimmed.toLowerCase())
+          .zincrby(topKey, 1, trimmed)
           .zremrangebyrank(topKey, 0, -(maxTop + 1))
           .exec();
         const failed = replies?.find(([err]) => err);

@@ -1,4 +1,4 @@
-import { cleanupAll, type RedisServer, startRedis } from '@app/testing';
+import { cleanupAll, type RedisServer, startCluster, startRedis } from '@app/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Catalog, createCatalog } from '../src/catalog.js';
@@ -448,6 +448,46 @@ describe('Redis failures', () => {
       await expect(unreachable.get('bad id')).rejects.toBeInstanceOf(InvalidIdError);
     } finally {
       await doomedConnections.close();
+    }
+  });
+});
+
+describe('Redis Cluster', () => {
+  it('keeps every catalog key in the {db} slot so the scripts and pipelines work', async () => {
+    const cluster = await startCluster({ masters: 3, replicasPerMaster: 0 });
+    const clusterConnections = createConnections({
+      kind: 'cluster',
+      nodes: cluster.masters.map((m) => ({ host: m.host, port: m.port })),
+    });
+    try {
+      const clusterKeys = createKeyspace({ cluster: true });
+      const clustered = createCatalog({ connections: clusterConnections, keys: clusterKeys });
+      const products = generateProducts(300, { seed: 5 });
+      expect(await clustered.seedIfEmpty(products)).toBe(300);
+      const first = products[0] as Product;
+      const moved = await clustered.update(first.id, {
+        category: first.category === 'toys' ? 'books' : 'toys',
+        price: 1.25,
+        name: 'Cluster Kite',
+      });
+      expect((await clustered.searchByName('kite', { consistent: true })).map((p) => p.id)).toEqual([
+        first.id,
+      ]);
+      const page = await clustered.byCategory(moved.category, { sort: 'price', limit: 1, consistent: true });
+      expect(page.products[0]?.id).toBe(first.id);
+      expect((await clustered.byPrice({ max: 1.25, consistent: true })).products.map((p) => p.id)).toEqual([
+        first.id,
+      ]);
+      expect(await clustered.remove(products[1]?.id as string)).toBe(true);
+      expect(await clustered.count({ consistent: true })).toBe(299);
+      expect(await clustered.checkConsistency()).toEqual({ ok: true, products: 299, problems: [] });
+      const node = cluster.masters[0]?.client() as Redis;
+      const slot = await node.cluster('KEYSLOT', clusterKeys.products());
+      expect(await node.cluster('KEYSLOT', `${clusterKeys.category('toys')}:by_price`)).toBe(slot);
+      expect(await node.cluster('KEYSLOT', clusterKeys.product(first.id))).toBe(slot);
+    } finally {
+      await clusterConnections.close();
+      await cluster.destroy();
     }
   });
 });

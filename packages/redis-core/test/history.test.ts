@@ -59,21 +59,21 @@ describe('history', () => {
     expect(await history.recent()).toHaveLength(10);
   });
 
-  it('counts top searches case-insensitively, highest first', async () => {
+  it('counts top searches, highest first, trimmed but case-sensitive (queries are ids)', async () => {
     const history = createHistory({ connections, keys, now });
-    for (const q of ['phone', 'Phone', ' laptop ', 'phone', 'tablet', 'laptop', 'PHONE'])
+    for (const q of ['prod1', ' prod2 ', 'prod1', 'prod3', 'prod2', 'prod1', 'Prod1'])
       await history.record(q);
     expect(await history.top(2)).toEqual([
-      { query: 'phone', count: 4 },
-      { query: 'laptop', count: 2 },
+      { query: 'prod1', count: 3 },
+      { query: 'prod2', count: 2 },
     ]);
     expect(await history.top()).toEqual([
-      { query: 'phone', count: 4 },
-      { query: 'laptop', count: 2 },
-      { query: 'tablet', count: 1 },
+      { query: 'prod1', count: 3 },
+      { query: 'prod2', count: 2 },
+      { query: 'prod3', count: 1 },
+      { query: 'Prod1', count: 1 },
     ]);
-    // The recent list keeps what was typed (trimmed).
-    expect((await history.recent(3)).map((r) => r.query)).toEqual(['PHONE', 'laptop', 'tablet']);
+    expect((await history.recent(3)).map((r) => r.query)).toEqual(['Prod1', 'prod1', 'prod2']);
   });
 
   it('keeps at most maxTop distinct queries, dropping the least searched', async () => {
