@@ -1,8 +1,9 @@
 import { bucketIndex } from './stats-histogram.js';
 
 /**
- * Counters accumulated in memory between two flushes. A failed flush merges its batch back
- * into the current one, bounded so a long Redis outage cannot grow memory without limit.
+ * Counters accumulated in memory between two flushes. While Redis is down they keep
+ * accumulating here, bounded (fixed totals and histogram, at most 600 seconds and 10,000 hot
+ * ids), so a long outage cannot grow memory without limit.
  */
 export interface SecondBucket {
   hits: number;
@@ -59,33 +60,6 @@ export class PendingStats {
     if (!this.hotLast.has(id) && this.hotLast.size >= MAX_HOT_IDS) return;
     this.hotLast.set(id, Math.max(nowMs, this.hotLast.get(id) ?? 0));
     this.hotCount.set(id, (this.hotCount.get(id) ?? 0) + times);
-  }
-
-  /** Adds an unflushed batch back (after a failed flush). */
-  absorb(batch: PendingStats): void {
-    this.requests += batch.requests;
-    this.hits += batch.hits;
-    this.misses += batch.misses;
-    this.cacheMs += batch.cacheMs;
-    this.dbMs += batch.dbMs;
-    for (const [second, b] of batch.seconds) {
-      const mine = this.seconds.get(second);
-      if (mine) {
-        mine.hits += b.hits;
-        mine.misses += b.misses;
-        mine.cacheMs += b.cacheMs;
-        mine.dbMs += b.dbMs;
-      } else {
-        this.seconds.set(second, { ...b });
-      }
-    }
-    this.#trimSeconds();
-    for (const source of ['cache', 'database'] as const) {
-      for (const [i, n] of batch.histogram[source]) {
-        this.histogram[source].set(i, (this.histogram[source].get(i) ?? 0) + n);
-      }
-    }
-    for (const [id, at] of batch.hotLast) this.recordAccess(id, at, batch.hotCount.get(id) ?? 1);
   }
 
   #trimSeconds(): void {

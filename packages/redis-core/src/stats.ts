@@ -3,7 +3,17 @@ import type { RedisConnections } from './connections.js';
 import { isRedisConnectionError } from './errors.js';
 import type { Keyspace } from './keys.js';
 import { validateId } from './keys.js';
-import { bucketField, type Percentiles, percentilesOf } from './stats-histogram.js';
+import {
+  batchLanded,
+  type FlushBatch,
+  flushesKey,
+  HOT_MAX_MEMBERS,
+  histogramKey,
+  newBatch,
+  WINDOW_SECONDS,
+  writeBatch,
+} from './stats-flush.js';
+import { type Percentiles, percentilesOf } from './stats-histogram.js';
 import { PendingStats } from './stats-pending.js';
 
 export type { Percentiles } from './stats-histogram.js';
@@ -11,12 +21,13 @@ export { type RedisInfo, redisInfo } from './stats-info.js';
 
 /**
  * Hit/miss and latency counters shared by every process that uses the same Redis. Requests
- * are counted in memory and flushed in ONE pipeline every flushIntervalMs, so a request costs
- * no extra round trip. Redis layout (all keys from `keys`):
+ * are counted in memory and flushed in ONE pipeline (MULTI/EXEC, see stats-flush.ts) every
+ * flushIntervalMs, so a request costs no extra round trip. Redis layout (keys from `keys`):
  * - `stats:counters` hash: requests, hits, misses, cache_ms_sum, db_ms_sum
  * - `stats:sec:<epochSecond>` hash: hits, misses, cache_ms_sum, db_ms_sum (expires after 10 min)
  * - `stats:latency_cache` / `stats:latency_database` hash: bucket upper bound (ms) → count
  * - `stats:hot` zset id → last access ms (trimmed to 10 min), `stats:hot:count` zset id → reads
+ * - `stats:flushes` zset batch id → time (10 min): which batches landed, so a retry never double counts
  */
 export interface HitRatioWindow {
   requests: number;
@@ -66,11 +77,6 @@ export interface StatsDeps {
   logger?: { warn(obj: object, msg?: string): void };
 }
 
-/** Per-second buckets and hot entries are kept this long. */
-const WINDOW_SECONDS = 600;
-const HOT_MAX_MEMBERS = 10_000;
-const SOURCES = ['cache', 'database'] as const;
-
 const round = (n: number, digits = 3) => Math.round(n * 10 ** digits) / 10 ** digits;
 const ratio = (hits: number, requests: number) => (requests > 0 ? round(hits / requests, 4) : 0);
 
@@ -86,55 +92,36 @@ function asObject(reply: unknown): Record<string, string> {
 export function createStats(deps: StatsDeps): Stats {
   const { keys } = deps;
   const client = deps.connections.writer;
-  const histKey = (source: 'cache' | 'database') => keys.stat(`latency_${source}`);
+  const histKey = (source: 'cache' | 'database') => histogramKey(keys, source);
   let pending = new PendingStats();
+  /** A batch whose write failed: retried (once it is known not to have landed) before anything newer. */
+  let unsettled: FlushBatch | null = null;
   let closed = false;
   let chain: Promise<void> = Promise.resolve();
   let flushing = false;
 
   async function flushOnce(): Promise<void> {
+    if (unsettled) {
+      // A failed batch may still have landed (the client replays queued commands on reconnect):
+      // ask first, resend only if it did not. Newer counts wait in `pending` meanwhile.
+      const batch = unsettled;
+      try {
+        if (!(await batchLanded(client, keys, batch))) await writeBatch(client, keys, batch);
+        unsettled = null;
+      } catch (err) {
+        if (!isRedisConnectionError(err)) unsettled = null;
+        deps.logger?.warn({ err }, 'stats flush retry failed');
+        return;
+      }
+    }
     if (pending.isEmpty) return;
-    const batch = pending;
+    const batch = newBatch(pending);
     pending = new PendingStats();
-    const p = client.pipeline();
-    const counters = keys.statsCounters();
-    if (batch.requests > 0) {
-      p.hincrby(counters, 'requests', batch.requests);
-      if (batch.hits) p.hincrby(counters, 'hits', batch.hits);
-      if (batch.misses) p.hincrby(counters, 'misses', batch.misses);
-      if (batch.cacheMs) p.hincrbyfloat(counters, 'cache_ms_sum', round(batch.cacheMs));
-      if (batch.dbMs) p.hincrbyfloat(counters, 'db_ms_sum', round(batch.dbMs));
-    }
-    for (const [second, b] of batch.seconds) {
-      const key = keys.statsSecond(second);
-      if (b.hits) p.hincrby(key, 'hits', b.hits);
-      if (b.misses) p.hincrby(key, 'misses', b.misses);
-      if (b.cacheMs) p.hincrbyfloat(key, 'cache_ms_sum', round(b.cacheMs));
-      if (b.dbMs) p.hincrbyfloat(key, 'db_ms_sum', round(b.dbMs));
-      p.expire(key, WINDOW_SECONDS);
-    }
-    for (const source of SOURCES) {
-      for (const [index, n] of batch.histogram[source]) p.hincrby(histKey(source), bucketField(index), n);
-    }
-    if (batch.hotLast.size > 0) {
-      const hot = keys.statsHot();
-      const hotCount = keys.statsHotCount();
-      const members: (string | number)[] = [];
-      for (const [id, at] of batch.hotLast) members.push(at, id);
-      // GT: another process may have flushed a later access of the same id first.
-      p.zadd(hot, 'GT', ...members);
-      for (const [id, n] of batch.hotCount) p.zincrby(hotCount, n, id);
-      p.zremrangebyscore(hot, '-inf', Date.now() - WINDOW_SECONDS * 1000);
-      p.zremrangebyrank(hot, 0, -(HOT_MAX_MEMBERS + 1));
-      p.zremrangebyrank(hotCount, 0, -(HOT_MAX_MEMBERS + 1));
-    }
     try {
-      await execPipeline(p);
+      await writeBatch(client, keys, batch);
     } catch (err) {
       if (isRedisConnectionError(err)) {
-        // Kept for the next flush; PendingStats bounds what an outage can accumulate.
-        batch.absorb(pending);
-        pending = batch;
+        unsettled = batch;
         deps.logger?.warn({ err }, 'stats flush failed, counters kept in memory');
       } else {
         deps.logger?.warn({ err }, 'stats flush failed, batch dropped');
@@ -150,7 +137,7 @@ export function createStats(deps: StatsDeps): Stats {
 
   const timer = setInterval(
     () => {
-      if (flushing || pending.isEmpty) return;
+      if (flushing || (pending.isEmpty && !unsettled)) return;
       flushing = true;
       void flush().finally(() => {
         flushing = false;
@@ -261,6 +248,7 @@ export function createStats(deps: StatsDeps): Stats {
     async reset() {
       await chain.catch(() => {});
       pending = new PendingStats();
+      unsettled = null;
       const now = Math.floor(Date.now() / 1000);
       const doomed = [
         keys.statsCounters(),
