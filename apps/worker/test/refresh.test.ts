@@ -1,0 +1,68 @@
+import { generateProducts, JOB, readWorkerStatus } from '@app/redis-core';
+import { cleanupAll, type RedisServer, startRedis } from '@app/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { needsRefresh } from '../src/refresh.js';
+import { buildEnv, sleep } from './helpers.js';
+
+const TTL_SECONDS = 2;
+
+let server: RedisServer;
+let env: ReturnType<typeof buildEnv>;
+
+beforeAll(async () => {
+  server = await startRedis();
+  env = buildEnv(server, { ttlSeconds: TTL_SECONDS, jitter: 0.1, statsFlushMs: 100 });
+  await env.catalog.seedIfEmpty(generateProducts(20, { seed: 3 }));
+});
+
+afterAll(async () => {
+  await env?.close();
+  await cleanupAll();
+});
+
+describe('needsRefresh', () => {
+  it('refreshes entries under the threshold and hot entries already gone, never persistent ones', () => {
+    expect(needsRefresh(999, 1000)).toBe(true);
+    expect(needsRefresh(1000, 1000)).toBe(false);
+    expect(needsRefresh(-2, 1000)).toBe(true);
+    expect(needsRefresh(-1, 1000)).toBe(false);
+  });
+});
+
+describe('TTL refresh (refresh-ahead)', () => {
+  it('a key read every 100 ms never misses across 3 TTL periods, while a cold key expires', async () => {
+    const [hot, cold] = (await env.catalog.list({ limit: 2 })).ids as [string, string];
+    await env.cache.setMany([
+      [hot, await env.catalog.get(hot)],
+      [cold, await env.catalog.get(cold)],
+    ]);
+    await env.startWorker({
+      refreshEveryMs: 300,
+      ttlMs: TTL_SECONDS * 1000,
+      thresholdRatio: 0.5,
+      hotWindowMs: TTL_SECONDS * 1000,
+    });
+
+    const sources: string[] = [];
+    const hotTtls: number[] = [];
+    const until = Date.now() + 3 * TTL_SECONDS * 1000 + 500;
+    while (Date.now() < until) {
+      const read = await env.apiCache.getOrLoad(hot, () => env.catalog.get(hot));
+      sources.push(read.source);
+      if (read.ttlMs !== null) hotTtls.push(read.ttlMs);
+      await sleep(100);
+    }
+
+    expect(sources.length).toBeGreaterThan(50);
+    expect(sources.filter((s) => s !== 'cache')).toEqual([]);
+    // It stayed alive by being rewritten: its TTL went back up several times.
+    const rises = hotTtls.filter((t, i) => i > 0 && t > (hotTtls[i - 1] ?? 0) + 200).length;
+    expect(rises).toBeGreaterThanOrEqual(3);
+    // Nobody read the cold key: it expired (max TTL 2.2 s, 6.5 s ago).
+    expect(await env.connections.writer.pttl(env.keys.cacheEntry(cold))).toBe(-2);
+
+    const status = await readWorkerStatus(env.connections.writer, env.keys);
+    expect(status.lastResults[JOB.refresh]).toMatchObject({ ok: true });
+    expect(status.lastResults[JOB.refresh]?.summary?.checked).toBeGreaterThanOrEqual(1);
+  });
+});
