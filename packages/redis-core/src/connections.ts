@@ -34,7 +34,10 @@ export interface ConnectionOptions {
 export interface RedisConnections {
   topology: Topology;
   writer: RedisClient;
-  /** A healthy replica (link up, lag within bound), else the writer. Call it per operation. */
+  /**
+   * A healthy replica (link up, lag within bound), else the writer; when the writer is down,
+   * a replica that still answers (stale reads beat failed reads). Call it per operation.
+   */
   reader(): RedisClient;
   /** For pub/sub; connected on first use. */
   readonly subscriber: RedisClient;
@@ -272,6 +275,12 @@ export function createConnections(topology: Topology, opts: ConnectionOptions = 
         // Round-robin across healthy replicas spreads the read load.
         const chosen = healthy[next++ % healthy.length] as ReplicaState;
         return wrapped.get(chosen) ?? chosen.client;
+      }
+      if (writer.status !== 'ready') {
+        // Master unreachable: a replica that still answers serves (possibly stale) reads
+        // rather than every read failing. Its lag cannot be known without the master.
+        const standby = readCandidates.find((r) => r.reachable && r.client.status === 'ready');
+        if (standby) return wrapped.get(standby) ?? standby.client;
       }
       return writer;
     },

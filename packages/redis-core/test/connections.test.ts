@@ -166,6 +166,26 @@ describe('replicated: writer on the master, reader on a healthy replica', () => 
     }
   });
 
+  it('serves reads from a replica that still answers while the master is down', async () => {
+    const extra = await startReplicated({ replicas: 1 });
+    const c = createConnections(
+      { kind: 'replicated', url: extra.master.url, replicaUrls: [extra.replicas[0]!.url] },
+      { commandTimeoutMs: 300 },
+    );
+    try {
+      await c.writer.set('survives', 'yes');
+      await waitUntilFast(() => c.reader() !== c.writer, 5_000, 'replica healthy');
+      await extra.master.kill();
+      await waitUntilFast(() => c.replicas[0]?.healthy === false, 2_000, 'replica link down');
+      expect(c.replicas[0]?.reachable).toBe(true);
+      expect(c.reader()).not.toBe(c.writer);
+      expect(await c.reader().get('survives')).toBe('yes');
+      await expect(c.writer.get('survives')).rejects.toThrow();
+    } finally {
+      await c.close();
+    }
+  });
+
   it('connects the subscriber only on first use', async () => {
     const names = async () => String(await conns.writer.call('CLIENT', 'LIST'));
     expect(await names()).not.toMatch(/name=subscriber/);
