@@ -34,6 +34,8 @@ export interface ApiApp extends Express {
   readonly routes: AnyRoute[];
   /** Ends the SSE streams and stops the ticker; call before closing the HTTP server and Redis. */
   shutdown(): void;
+  /** Open SSE connections (the ticker runs only while this is > 0). */
+  streamClients(): number;
 }
 
 /** Builds the Express app from injected services. It does not listen: index.ts (or supertest) does. */
@@ -102,5 +104,6 @@ export function createApp(deps: AppDeps): ApiApp {
 
   Object.defineProperty(app, 'routes', { value: routes, enumerable: true });
   app.shutdown = () => hub.close();
+  app.streamClients = () => hub.clientCount();
   return app;
 }
