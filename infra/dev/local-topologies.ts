@@ -98,16 +98,14 @@ export const replicatedTopology: LocalTopology = {
           ...(replicas.length > 0 ? { REDIS_REPLICA_URLS: replicas.map((r) => r.url).join(',') } : {}),
         },
         nodes,
-        tryCommands: [
-          `redis-cli -p ${master.port} SET test "Hello Redis"      # write on the master`,
+        tryCommands: alignComments([
+          [`redis-cli -p ${master.port} SET test "Hello Redis"`, 'write on the master'],
+          ...(first ? [[`redis-cli -p ${first.port} GET test`, 'read it back on the replica'] as const] : []),
           ...(first
-            ? [`redis-cli -p ${first.port} GET test                # read it back on the replica`]
+            ? [[`redis-cli -p ${first.port} INFO replication`, 'role:slave, master_link_status:up'] as const]
             : []),
-          ...(first
-            ? [`redis-cli -p ${first.port} INFO replication        # role:slave, master_link_status:up`]
-            : []),
-          `redis-cli -p ${master.port} GET db:product:prod1         # the seed's product, stored in Redis`,
-        ],
+          [`redis-cli -p ${master.port} GET db:product:prod1`, "the seed's product, stored in Redis"],
+        ]),
         stop: stopAll,
         killNow: () => {
           for (const node of nodes) node.killNow();
@@ -143,4 +141,10 @@ export async function waitForLinkUp(
   } finally {
     client.disconnect();
   }
+}
+
+/** `command   # why` lines with the comments in one column. */
+export function alignComments(lines: readonly (readonly [string, string])[]): string[] {
+  const width = Math.max(...lines.map(([command]) => command.length));
+  return lines.map(([command, why]) => `${command.padEnd(width)}   # ${why}`);
 }
