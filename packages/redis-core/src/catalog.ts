@@ -1,15 +1,7 @@
 import { type ConsistencyReport, checkCatalogConsistency } from './catalog-consistency.js';
-import { guardRedis as guard, mapRedisError } from './catalog-guard.js';
-import {
-  decodeProduct,
-  encodeProduct,
-  type IndexEntries,
-  idOfMember,
-  indexEntriesOf,
-  nameWords,
-  storedIndexEntries,
-} from './catalog-index.js';
-import { type CatalogKeys, catalogKeys } from './catalog-keys.js';
+import { guardRedis as guard } from './catalog-guard.js';
+import { decodeProduct, idOfMember, nameWords } from './catalog-index.js';
+import { catalogKeys } from './catalog-keys.js';
 import {
   type CategoryOptions,
   DEFAULT_PAGE_LIMIT,
@@ -24,9 +16,9 @@ import {
   type ReadOptions,
   type SearchOptions,
 } from './catalog-options.js';
-import { catalogScripts } from './catalog-scripts.js';
+import { createCatalogWrites } from './catalog-writes.js';
 import type { RedisClient, RedisConnections } from './connections.js';
-import { ConflictError, NotFoundError, ValidationError } from './errors.js';
+import { NotFoundError, ValidationError } from './errors.js';
 import { type Keyspace, validateCategory, validateId } from './keys.js';
 import {
   type Product,
@@ -82,82 +74,13 @@ export interface CatalogDeps {
   onWrite?: (id: string) => void;
 }
 
-/** A write retries this often when the product changes under it (compare-and-set on its JSON). */
-const MAX_WRITE_ATTEMPTS = 100;
 const MGET_CHUNK = 1000;
-const SEED_BATCH = 1000;
 const SEARCH_BATCH = 200;
 const SEARCH_MAX_SCANNED = 5000;
-
-type ScriptReply = [status: string, current?: string | null];
-
-function saveCall(k: CatalogKeys, mode: 'create' | 'write', product: Product, current: string | null) {
-  const next = indexEntriesOf(product);
-  const old: IndexEntries | null = current === null ? null : storedIndexEntries(current, product.id);
-  const oldCategory = old?.category ?? null;
-  // Without an old category the script ignores keys 6-8; they still must name keys in the slot.
-  const keysCategory = oldCategory ?? (next.category as string);
-  const newCategory = next.category as string;
-  const oldWords = old?.wordMembers ?? [];
-  return {
-    keys: [
-      k.product(product.id),
-      k.products,
-      k.byPrice,
-      k.byName,
-      k.categories,
-      k.category(keysCategory),
-      k.categoryByPrice(keysCategory),
-      k.categoryByName(keysCategory),
-      k.category(newCategory),
-      k.categoryByPrice(newCategory),
-      k.categoryByName(newCategory),
-    ],
-    args: [
-      mode,
-      current ?? '',
-      product.id,
-      encodeProduct(product),
-      String(product.price),
-      oldCategory ?? '',
-      newCategory,
-      oldCategory && old ? old.sortMember : '',
-      next.sortMember,
-      String(oldWords.length),
-      ...oldWords,
-      ...next.wordMembers,
-    ],
-  };
-}
-
-function removeCall(k: CatalogKeys, id: string, current: string) {
-  const old = storedIndexEntries(current, id);
-  const category = old?.category ?? null;
-  // An unreadable category still needs slot-local placeholder keys; the script skips them.
-  const keysCategory = category ?? 'unknown';
-  return {
-    keys: [
-      k.product(id),
-      k.products,
-      k.byPrice,
-      k.byName,
-      k.categories,
-      k.category(keysCategory),
-      k.categoryByPrice(keysCategory),
-      k.categoryByName(keysCategory),
-    ],
-    args: [current, id, category ?? '', old?.sortMember ?? '', ...(old?.wordMembers ?? [])],
-  };
-}
-
-/** Contention backoff: after a few lost compare-and-sets, wait a little, randomly, to spread writers. */
-const backoff = (attempt: number) =>
-  attempt < 3 ? Promise.resolve() : new Promise((r) => setTimeout(r, Math.random() * Math.min(attempt, 20)));
 
 export function createCatalog(deps: CatalogDeps): Catalog {
   const { connections } = deps;
   const k = catalogKeys(deps.keys);
-  const writer = () => connections.writer;
   const readerFor = (opts: ReadOptions | undefined): RedisClient =>
     opts?.consistent ? connections.writer : connections.reader();
 
@@ -169,6 +92,7 @@ export function createCatalog(deps: CatalogDeps): Catalog {
       if (result instanceof Promise) result.catch(() => {});
     } catch {}
   };
+  const writes = createCatalogWrites({ writer: () => connections.writer, keys: k, notify });
 
   /** MGET in chunks (one round trip up to 1000 ids); damaged records read as null. */
   async function fetchProducts(client: RedisClient, ids: string[]): Promise<(Product | null)[]> {
@@ -190,53 +114,6 @@ export function createCatalog(deps: CatalogDeps): Catalog {
   }
 
   const present = (products: (Product | null)[]) => products.filter((p): p is Product => p !== null);
-
-  /**
-   * Compare-and-set loop: the script writes only if the stored JSON is still `current`, else
-   * returns the newer value and `next` is recomputed from it (a patch re-applies on top).
-   */
-  async function casWrite(
-    id: string,
-    mode: 'create' | 'write',
-    initial: string | null,
-    next: (current: string | null) => Product,
-  ): Promise<{ product: Product; created: boolean }> {
-    let current = initial;
-    for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
-      const product = next(current);
-      const call = saveCall(k, mode, product, current);
-      const [status, latest] = (await catalogScripts.save.run(writer(), call.keys, call.args)) as ScriptReply;
-      if (status === 'OK') {
-        notify(id);
-        return { product, created: current === null };
-      }
-      if (status === 'EXISTS') throw new ConflictError(`product "${id}" already exists`);
-      current = latest ?? null;
-      await backoff(attempt);
-    }
-    throw new ConflictError(`product "${id}" kept changing during the write; try again`);
-  }
-
-  async function casRemove(id: string, initial: string | null): Promise<boolean> {
-    let current = initial;
-    for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
-      if (current === null) return false;
-      const call = removeCall(k, id, current);
-      const [status, latest] = (await catalogScripts.remove.run(
-        writer(),
-        call.keys,
-        call.args,
-      )) as ScriptReply;
-      if (status === 'OK') {
-        notify(id);
-        return true;
-      }
-      if (status === 'MISSING') return false;
-      current = latest ?? null;
-      await backoff(attempt);
-    }
-    throw new ConflictError(`product "${id}" kept changing during the delete; try again`);
-  }
 
   return {
     async get(id, opts) {
@@ -360,12 +237,12 @@ export function createCatalog(deps: CatalogDeps): Catalog {
     async upsert(input) {
       const product = parseProduct(input);
       // Optimistic: assume it is new; if not, the script hands back the stored JSON to replace.
-      return guard('save product', () => casWrite(product.id, 'write', null, () => product));
+      return guard('save product', () => writes.save(product.id, 'write', null, () => product));
     },
 
     async create(input) {
       const product = parseProduct(input);
-      return (await guard('create product', () => casWrite(product.id, 'create', null, () => product)))
+      return (await guard('create product', () => writes.save(product.id, 'create', null, () => product)))
         .product;
     },
 
@@ -375,8 +252,8 @@ export function createCatalog(deps: CatalogDeps): Catalog {
       if (patch.id !== undefined && patch.id !== valid)
         throw new ValidationError(`the id of product "${valid}" cannot be changed`);
       const result = await guard('update product', async () => {
-        const initial = await writer().get(k.product(valid));
-        return casWrite(valid, 'write', initial, (current) => {
+        const initial = await connections.writer.get(k.product(valid));
+        return writes.save(valid, 'write', initial, (current) => {
           if (current === null) throw new NotFoundError(`product "${valid}" not found`);
           const changes = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
           return parseProduct({ ...decodeProduct(current, valid), ...changes });
@@ -387,7 +264,9 @@ export function createCatalog(deps: CatalogDeps): Catalog {
 
     async remove(id) {
       const valid = validateId(id);
-      return guard('delete product', async () => casRemove(valid, await writer().get(k.product(valid))));
+      return guard('delete product', async () =>
+        writes.remove(valid, await connections.writer.get(k.product(valid))),
+      );
     },
 
     async count(opts) {
@@ -398,29 +277,12 @@ export function createCatalog(deps: CatalogDeps): Catalog {
     async seedIfEmpty(products = seedProducts) {
       const parsed = products.map((p) => parseProduct(p));
       return guard('seed catalog', async () => {
-        if ((await writer().scard(k.products)) > 0) return 0;
-        let written = 0;
-        for (let start = 0; start < parsed.length; start += SEED_BATCH) {
-          const batch = parsed.slice(start, start + SEED_BATCH);
-          const calls = batch.map((p) => saveCall(k, 'create', p, null));
-          const replies = await catalogScripts.save.runMany(writer(), calls);
-          let firstError: unknown;
-          replies.forEach((reply, i) => {
-            if (reply instanceof Error) firstError ??= reply;
-            // EXISTS: a duplicate id in the input, or another instance seeding at the same time.
-            else if ((reply as ScriptReply)[0] === 'OK') {
-              written += 1;
-              notify((batch[i] as Product).id);
-            }
-          });
-          if (firstError !== undefined) throw mapRedisError(firstError, `seed catalog (${written} written)`);
-        }
-        return written;
+        if ((await connections.writer.scard(k.products)) > 0) return 0;
+        return writes.createMany(parsed);
       });
     },
-
     async checkConsistency() {
-      return guard('check catalog consistency', () => checkCatalogConsistency(writer(), k));
+      return guard('check catalog consistency', () => checkCatalogConsistency(connections.writer, k));
     },
   };
 }
