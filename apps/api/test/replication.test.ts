@@ -1,0 +1,73 @@
+import type { ProbeResponse, ReadyResponse, ReplicationResponse } from '@app/api-types';
+import { cleanupAll, type Replicated, startReplicated, waitUntil } from '@app/testing';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildTestApi, type TestApi } from './helpers.js';
+
+let cluster: Replicated;
+let api: TestApi;
+
+beforeAll(async () => {
+  cluster = await startReplicated({ replicas: 1 });
+  api = await buildTestApi(cluster.master, { REDIS_REPLICA_URLS: cluster.replicas.map((r) => r.url).join(',') });
+  await api.services.connections.checkReplicas();
+});
+afterAll(async () => {
+  await api?.close();
+  await cleanupAll();
+});
+
+describe('replication (master + 1 replica)', () => {
+  it('shows the master and the replica with link, offsets and lag', async () => {
+    const body = (await request(api.app).get('/api/replication').expect(200)).body as ReplicationResponse;
+    expect(body.topology).toBe('replicated');
+    expect(body.master).toMatchObject({ role: 'master', up: true, connected_replicas: 1 });
+    expect(body.replicas).toHaveLength(1);
+    expect(body.replicas[0]).toMatchObject({ role: 'replica', up: true, link_status: 'up' });
+    expect(body.replicas[0]?.lag_bytes).toBeGreaterThanOrEqual(0);
+    expect(body.checked_at).toBeGreaterThan(Date.now() - 10_000);
+    expect(body.last_probe).toBeUndefined();
+  });
+
+  it('probes: a token written on the master arrives on the replica, and is remembered', async () => {
+    const probe = (await request(api.app).post('/api/replication/probe').expect(200)).body as ProbeResponse;
+    expect(probe.token).toEqual(expect.any(String));
+    expect(probe.results).toHaveLength(1);
+    expect(probe.results[0]?.url).toBe(cluster.replicas[0]?.url);
+    expect(probe.results[0]?.arrived_ms).toEqual(expect.any(Number));
+    expect(probe.results[0]?.arrived_ms as number).toBeLessThan(2000);
+    const status = (await request(api.app).get('/api/replication').expect(200)).body as ReplicationResponse;
+    expect(status.last_probe?.token).toBe(probe.token);
+    await request(api.app).post('/api/replication/probe').send({ timeout_ms: 1 }).expect(400);
+  });
+
+  it('a write on the master is readable through the API (reads may go to the replica)', async () => {
+    await request(api.app).get('/api/data/prod1').expect(200);
+    const redisReplica = cluster.replicas[0]?.client();
+    await waitUntil(async () => (await redisReplica?.exists('data:prod1')) === 1, 5000);
+    expect(JSON.parse((await redisReplica?.get('db:product:prod1')) as string).id).toBe('prod1');
+  });
+
+  it('a dead replica shows as down, readiness warns, reads keep working from the master', async () => {
+    const replica = cluster.replicas[0];
+    if (!replica) throw new Error('no replica');
+    await replica.kill();
+    try {
+      const status = (await request(api.app).get('/api/replication').expect(200)).body as ReplicationResponse;
+      expect(status.replicas[0]?.up).toBe(false);
+      await request(api.app).get('/api/db/product/prod2').expect(200);
+      await request(api.app).get('/api/data/prod2').expect(200);
+      const ready = (await request(api.app).get('/readyz').expect(200)).body as ReadyResponse;
+      expect(ready.warnings?.join(' ')).toMatch(/replica .* not healthy/);
+      const probe = (await request(api.app).post('/api/replication/probe').expect(200)).body as ProbeResponse;
+      expect(probe.results[0]?.arrived_ms).toBeNull();
+    } finally {
+      await replica.start();
+    }
+    await cluster.waitForSync();
+    await waitUntil(async () => {
+      const s = (await request(api.app).get('/api/replication')).body as ReplicationResponse;
+      return s.replicas[0]?.up === true && s.replicas[0]?.link_status === 'up';
+    }, 15_000);
+  });
+});
