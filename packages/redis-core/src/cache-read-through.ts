@@ -2,6 +2,7 @@ import type { Cluster, Redis } from 'ioredis';
 import { decodeEntry, encodeEntry, jitteredTtlMs } from './cache-envelope.js';
 import { type CircuitBreaker, execPipeline } from './cache-guard.js';
 import type { CacheLock } from './cache-lock.js';
+import type { NearCache } from './cache-near.js';
 import { SingleFlight } from './cache-single-flight.js';
 import { isRedisConnectionError, LoaderError, RedisCoreError } from './errors.js';
 import type { Keyspace } from './keys.js';
@@ -27,12 +28,13 @@ export interface ReadThroughDeps {
   jitter: number;
   negativeTtlSeconds: number;
   graceSeconds: number;
+  near?: NearCache;
   logger?: { warn(obj: object, msg?: string): void };
 }
 
 type Loader = () => Promise<unknown>;
 type Read =
-  | { kind: 'fresh'; value: unknown; ttlMs: number | null }
+  | { kind: 'fresh'; value: unknown; ttlMs: number | null; size: number }
   | { kind: 'stale'; value: unknown }
   | { kind: 'miss' };
 
@@ -51,7 +53,7 @@ export async function callLoader(loader: Loader): Promise<unknown> {
 }
 
 export function createReadThrough(deps: ReadThroughDeps) {
-  const { client, keys, lock, breaker, logger } = deps;
+  const { client, keys, lock, breaker, near, logger } = deps;
   const graceMs = deps.graceSeconds * 1000;
   const flights = new SingleFlight<Outcome<unknown>>();
   // Waiters poll at most this often; a lock held past its TTL is taken over by one of them.
@@ -61,12 +63,13 @@ export function createReadThrough(deps: ReadThroughDeps) {
     if (raw === null) return { kind: 'miss' };
     const entry = decodeEntry(raw);
     const ttlMs = pttl >= 0 ? pttl : null;
-    if (entry.kind === 'negative') return { kind: 'fresh', value: null, ttlMs };
+    const size = raw.length;
+    if (entry.kind === 'negative') return { kind: 'fresh', value: null, ttlMs, size };
     if (entry.kind === 'corrupt') return { kind: 'miss' };
-    if (entry.logicalExpiryMs === null) return { kind: 'fresh', value: entry.value, ttlMs };
+    if (entry.logicalExpiryMs === null) return { kind: 'fresh', value: entry.value, ttlMs, size };
     const left = entry.logicalExpiryMs - Date.now();
     if (left <= 0) return { kind: 'stale', value: entry.value };
-    return { kind: 'fresh', value: entry.value, ttlMs: ttlMs === null ? left : Math.min(left, ttlMs) };
+    return { kind: 'fresh', value: entry.value, ttlMs: ttlMs === null ? left : Math.min(left, ttlMs), size };
   }
 
   function answer(
@@ -75,7 +78,10 @@ export function createReadThrough(deps: ReadThroughDeps) {
     loader: Loader,
     ttlSeconds: number,
   ): Outcome<unknown> {
-    if (read.kind === 'fresh') return { value: read.value, source: 'cache', ttlMs: read.ttlMs };
+    if (read.kind === 'fresh') {
+      near?.set(key, read.value, read.ttlMs, read.size);
+      return { value: read.value, source: 'cache', ttlMs: read.ttlMs };
+    }
     refreshInBackground(key, loader, ttlSeconds);
     return { value: read.value, source: 'cache', ttlMs: 0, stale: true };
   }
@@ -130,8 +136,8 @@ export function createReadThrough(deps: ReadThroughDeps) {
     }
     try {
       const written = await lock.storeIfOwner(key, lockKey, token, payload, physicalMs);
-      if (!written)
-        logger?.warn({ key }, 'lock lost while loading: newer value kept, loaded value not written');
+      if (written) near?.set(key, value, ttlMs, payload.length);
+      else logger?.warn({ key }, 'lock lost while loading: newer value kept, loaded value not written');
       return { value, source: 'database', ttlMs: written ? ttlMs : null };
     } catch (err) {
       const down = isRedisConnectionError(err);
@@ -198,6 +204,8 @@ export function createReadThrough(deps: ReadThroughDeps) {
     readEntry,
 
     async resolve<T>(key: string, loader: () => Promise<T | null>, ttlSeconds: number): Promise<Outcome<T>> {
+      const local = near?.get(key);
+      if (local) return { value: local.value as T | null, source: 'cache', ttlMs: local.ttlMs };
       if (breaker.isOpen) return (await loadDirect(key, loader)) as Outcome<T>;
       let read: Read;
       try {

@@ -1,3 +1,4 @@
+import type { ChainableCommander } from 'ioredis';
 import {
   inspectKey,
   type KeyInfo,
@@ -8,6 +9,7 @@ import {
 import { encodeEntry, jitteredTtlMs } from './cache-envelope.js';
 import { CircuitBreaker, execPipeline, guarded } from './cache-guard.js';
 import { createCacheLock } from './cache-lock.js';
+import { announceOnly, createNearCache, newOrigin } from './cache-near.js';
 import { createQueryVersion, queryHash, validateQueryName } from './cache-query.js';
 import { callLoader, createReadThrough } from './cache-read-through.js';
 import type { RedisConnections } from './connections.js';
@@ -53,7 +55,8 @@ export interface Cache {
 }
 
 export interface CacheDeps {
-  connections: Pick<RedisConnections, 'writer'>;
+  /** `subscriber` is used only with a near cache (invalidation messages). */
+  connections: Pick<RedisConnections, 'writer'> & Partial<Pick<RedisConnections, 'subscriber'>>;
   keys: Keyspace;
   stats?: Pick<Stats, 'record' | 'recordAccess'>;
   ttlSeconds: number;
@@ -66,7 +69,8 @@ export interface CacheDeps {
   lockTtlMs?: number;
   /** How long reads skip Redis after a connection failure (default 1000 ms). */
   breakMs?: number;
-  nearCache?: { maxBytes: number } | false;
+  /** In-process copies of hot entries, bounded in bytes; each lives at most maxAgeMs (default 2000). */
+  nearCache?: { maxBytes: number; maxAgeMs?: number } | false;
   logger?: { warn(obj: object, msg?: string): void };
 }
 
@@ -103,6 +107,18 @@ export function createCache(deps: CacheDeps): Cache {
   const graceSeconds = checkRange('graceSeconds', deps.graceSeconds, 0);
   const lock = createCacheLock(client, checkRange('lockTtlMs', deps.lockTtlMs ?? 5000, 10));
   const breaker = new CircuitBreaker(checkRange('breakMs', deps.breakMs ?? 1000, 0));
+  const origin = newOrigin();
+  const near = deps.nearCache
+    ? createNearCache({
+        origin,
+        maxBytes: checkRange('nearCache.maxBytes', deps.nearCache.maxBytes, 0),
+        maxAgeMs: checkRange('nearCache.maxAgeMs', deps.nearCache.maxAgeMs ?? 2000, 1),
+        subscriber: deps.connections.subscriber,
+        logger: deps.logger,
+      })
+    : undefined;
+  const announce = (pipeline: ChainableCommander, change: { keys?: string[]; prefix?: string }) =>
+    near ? near.announce(pipeline, change) : announceOnly(pipeline, origin, change);
   const readThrough = createReadThrough({
     client,
     keys,
@@ -111,6 +127,7 @@ export function createCache(deps: CacheDeps): Cache {
     jitter,
     negativeTtlSeconds,
     graceSeconds,
+    near,
     logger: deps.logger,
   });
   const queryVersion = createQueryVersion(client, keys.queryVersion());
@@ -178,7 +195,9 @@ export function createCache(deps: CacheDeps): Cache {
     async set(id, value, ttl) {
       const key = keys.cacheEntry(id);
       const { payload, pttl } = entryFor(value, ttlOrDefault(ttl, ttlSeconds));
-      await guarded('set', () => client.set(key, payload, 'PX', pttl));
+      const pipeline = client.pipeline().set(key, payload, 'PX', pttl);
+      announce(pipeline, { keys: [key] });
+      await guarded('set', () => execPipeline(pipeline));
     },
 
     async setMany(entries, ttl) {
@@ -187,8 +206,10 @@ export function createCache(deps: CacheDeps): Cache {
       const rows = entries.map(([id, value]) => ({ key: keys.cacheEntry(id), ...entryFor(value, seconds) }));
       await guarded('setMany', async () => {
         for (let i = 0; i < rows.length; i += SET_BATCH) {
+          const batch = rows.slice(i, i + SET_BATCH);
           const pipeline = client.pipeline();
-          for (const row of rows.slice(i, i + SET_BATCH)) pipeline.set(row.key, row.payload, 'PX', row.pttl);
+          for (const row of batch) pipeline.set(row.key, row.payload, 'PX', row.pttl);
+          announce(pipeline, { keys: batch.map((row) => row.key) });
           await execPipeline(pipeline);
         }
       });
@@ -196,15 +217,22 @@ export function createCache(deps: CacheDeps): Cache {
 
     async invalidate(id) {
       const key = keys.cacheEntry(id);
-      return (await guarded('invalidate', () => client.unlink(key))) > 0;
+      const pipeline = client.pipeline().unlink(key);
+      announce(pipeline, { keys: [key] });
+      const [removed] = await guarded('invalidate', () => execPipeline(pipeline));
+      return Number(removed) > 0;
     },
 
     async invalidatePrefix(prefix) {
       const checked = validateCachePrefix(prefix, keys);
       // The query version must survive: deleting it would restart numbering and could revive old entries.
-      return guarded('invalidatePrefix', () =>
-        unlinkByPrefix(client, checked, { keep: new Set([keys.queryVersion()]) }),
-      );
+      return guarded('invalidatePrefix', async () => {
+        const removed = await unlinkByPrefix(client, checked, { keep: new Set([keys.queryVersion()]) });
+        const pipeline = client.pipeline();
+        announce(pipeline, { prefix: checked });
+        await execPipeline(pipeline);
+        return removed;
+      });
     },
 
     async invalidateQueries() {
@@ -221,6 +249,7 @@ export function createCache(deps: CacheDeps): Cache {
 
     close() {
       breaker.reset();
+      near?.close();
     },
   };
 }

@@ -345,6 +345,42 @@ describe('when Redis is down', () => {
   });
 });
 
+describe('near cache', () => {
+  it('serves hot entries from memory and drops them when another process writes', async () => {
+    const nearConns = createConnections({ kind: 'standalone', url: server.url }, { commandTimeoutMs: 1000 });
+    try {
+      const a = makeCache({ nearCache: { maxBytes: 1_000_000, maxAgeMs: 5000 } }, nearConns);
+      const b = makeCache(); // another process, no near cache of its own
+      await sleep(100); // let a's subscriber connect
+      let loads = 0;
+      const loader = async (): Promise<{ loads: number | string }> => ({ loads: ++loads });
+      expect((await a.getOrLoad('near-1', loader)).source).toBe('database');
+      const before = await commandCalls(raw);
+      for (let i = 0; i < 20; i++)
+        expect(await a.getOrLoad('near-1', loader)).toMatchObject({ source: 'cache' });
+      expect(callsBetween(before, await commandCalls(raw))).toEqual({});
+
+      await b.set('near-1', { loads: 'from-b' });
+      await waitUntil(async () => (await a.getOrLoad('near-1', loader)).value?.loads === 'from-b', 1000);
+      await b.invalidate('near-1');
+      await waitUntil(async () => (await a.getOrLoad('near-1', loader)).source === 'database', 1000);
+      expect(await a.getOrLoad('near-1', loader)).toMatchObject({ source: 'cache' });
+      await b.invalidatePrefix('data:near-');
+      await waitUntil(async () => (await a.getOrLoad('near-1', loader)).source === 'database', 1000);
+
+      // A change no one announced (redis-cli SET) is seen once the copy's age bound passes.
+      const short = makeCache({ nearCache: { maxBytes: 1_000_000, maxAgeMs: 200 } }, nearConns);
+      await short.getOrLoad('near-2', async () => ({ v: 1 }));
+      await raw.set('data:near-2', '{"v":2}', 'EX', 60);
+      expect((await short.getOrLoad('near-2', loader)).value).toEqual({ v: 1 });
+      await sleep(250);
+      expect((await short.getOrLoad('near-2', loader)).value).toEqual({ v: 2 });
+    } finally {
+      await nearConns.close();
+    }
+  });
+});
+
 describe('query cache', () => {
   it('keys queries by params + version; invalidateQueries orphans them all, seen by other instances', async () => {
     const a = makeCache();
