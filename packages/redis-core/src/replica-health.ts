@@ -41,6 +41,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 export class ReplicaHealth {
   readonly #opts: ReplicaHealthOptions;
   #timer: NodeJS.Timeout | undefined;
+  #stopped = false;
   #running: Promise<void> | undefined;
   readonly #pending = new Set<ReplicaState>();
 
@@ -62,17 +63,20 @@ export class ReplicaHealth {
   }
 
   stop(): void {
+    this.#stopped = true;
     clearInterval(this.#timer);
     this.#timer = undefined;
   }
 
   markFailed(replica: ReplicaState, err: unknown): void {
     const message = err instanceof Error ? err.message : String(err);
-    if (replica.healthy)
+    // Closing at shutdown is not worth a warning.
+    if (replica.healthy && !this.#stopped) {
       this.#opts.logger?.warn(
         { replica: replica.url, err: message },
         'replica unhealthy: reads go to the master',
       );
+    }
     replica.healthy = false;
     replica.reachable = false;
     replica.lastError = message;

@@ -1,13 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { type Cluster, Command, type Redis } from 'ioredis';
-import { createClientForUrl } from './client-options.js';
-import { redactUrl, type Topology } from './config.js';
+import type { Topology } from './config.js';
 import type { RedisConnections } from './connections.js';
 import { CacheUnavailableError, isRedisConnectionError, ValidationError } from './errors.js';
 import { parseReplicationInfo, type ReplicationInfo } from './info-parser.js';
 import { keySlot } from './key-slot.js';
 import type { Keyspace } from './keys.js';
-import { askSentinel, groupShards, parseClusterNodes } from './topology-nodes.js';
+import { createNodeDirectory, type NodeRef } from './replication-layout.js';
 
 export interface NodeStatus {
   url: string;
@@ -56,17 +55,6 @@ export interface Replication {
   close(): Promise<void>;
 }
 
-interface NodeRef {
-  url: string;
-  client: Redis;
-}
-
-interface Layout {
-  master: NodeRef | { url: string; error: string };
-  replicas: NodeRef[];
-  shards?: { master: NodeRef; replicas: NodeRef[]; slots: [number, number][] }[];
-}
-
 type InfoResult = { info: ReplicationInfo } | { error: string };
 
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
@@ -87,94 +75,15 @@ export function createReplication(deps: { connections: RedisConnections; keys: K
   const { connections, keys } = deps;
   const topology = connections.topology;
   const tuning = connections.tuning;
-  const nodeClients = new Map<string, Redis>();
-
-  const nodeClient = (host: string, port: number): NodeRef => {
-    const url = `redis://${host.includes(':') ? `[${host}]` : host}:${port}`;
-    let client = nodeClients.get(url);
-    if (!client) {
-      // Cluster replicas answer GET only after READONLY (the probe reads there).
-      client = createClientForUrl(url, {
-        ...tuning,
-        readOnly: topology.kind === 'cluster',
-        connectionName: 'replication',
-      });
-      nodeClients.set(url, client);
-    }
-    return { url, client };
-  };
+  const nodes = createNodeDirectory(connections);
+  const { nodeClient } = nodes;
+  const layout = () => nodes.layout();
 
   async function readInfo(client: Redis): Promise<InfoResult> {
     try {
       return { info: parseReplicationInfo(await client.info('replication')) };
     } catch (err) {
       return { error: message(err) };
-    }
-  }
-
-  async function sentinelLayout(t: Extract<Topology, { kind: 'sentinel' }>): Promise<Layout> {
-    let lastError = 'no sentinel configured';
-    for (const s of t.sentinels) {
-      const url = `redis://${s.host}:${s.port}`;
-      let sentinel = nodeClients.get(`sentinel:${url}`);
-      if (!sentinel) {
-        sentinel = createClientForUrl(url, {
-          ...tuning,
-          password: t.sentinelPassword,
-          connectionName: 'replication-sentinel',
-        });
-        nodeClients.set(`sentinel:${url}`, sentinel);
-      }
-      try {
-        const view = await askSentinel(sentinel, t.name);
-        return {
-          master: nodeClient(view.master.host, view.master.port),
-          replicas: view.replicas.map((r) => nodeClient(r.host, r.port)),
-        };
-      } catch (err) {
-        lastError = `sentinel ${s.host}:${s.port}: ${message(err)}`;
-      }
-    }
-    return { master: { url: `sentinel://${t.name}`, error: lastError }, replicas: [] };
-  }
-
-  async function clusterLayout(): Promise<Layout> {
-    let lastError = '';
-    // A keyless command goes to a random node; try a few in case that one is down.
-    for (let attempt = 0; attempt < 3; attempt++) {
-      try {
-        const text = String(await (connections.writer as Cluster).call('CLUSTER', 'NODES'));
-        const shards = groupShards(parseClusterNodes(text)).map((s) => ({
-          master: nodeClient(s.master.host, s.master.port),
-          replicas: s.replicas.map((r) => nodeClient(r.host, r.port)),
-          slots: s.slots,
-        }));
-        const first = shards[0];
-        if (!first) throw new Error('the cluster has no shard serving slots');
-        return { master: first.master, replicas: shards.flatMap((s) => s.replicas), shards };
-      } catch (err) {
-        lastError = message(err);
-      }
-    }
-    return { master: { url: 'cluster', error: lastError }, replicas: [], shards: [] };
-  }
-
-  async function layout(): Promise<Layout> {
-    switch (topology.kind) {
-      case 'standalone':
-        return {
-          master: { url: redactUrl(topology.url), client: connections.writer as Redis },
-          replicas: [],
-        };
-      case 'replicated':
-        return {
-          master: { url: redactUrl(topology.url), client: connections.writer as Redis },
-          replicas: connections.replicas.map((r) => ({ url: redactUrl(r.url), client: r.client })),
-        };
-      case 'sentinel':
-        return sentinelLayout(topology);
-      case 'cluster':
-        return clusterLayout();
     }
   }
 
@@ -382,10 +291,6 @@ export function createReplication(deps: { connections: RedisConnections; keys: K
     status,
     probe,
     waitForReplicas,
-    async close() {
-      const clients = [...nodeClients.values()];
-      nodeClients.clear();
-      for (const c of clients) c.disconnect();
-    },
+    close: () => nodes.close(),
   };
 }
