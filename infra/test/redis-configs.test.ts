@@ -84,6 +84,14 @@ describe('database.conf (master and replicas) with users.acl', () => {
     expect((await app.scan('0', 'MATCH', 'data:*', 'COUNT', '100'))[1]).toContain('data:p1');
   });
 
+  it('app and worker users publish cache invalidations on cache:* channels only', async () => {
+    expect(await app.publish('cache:invalidations', '{}')).toBe(0);
+    expect(await worker.publish('cache:invalidations', '{}')).toBe(0);
+    expect(await errorOf(() => app.publish('other', '{}'))).toMatch(/NOPERM/);
+    expect(await admin.call('ACL', 'DRYRUN', 'app', 'SUBSCRIBE', '__redis__:invalidate')).toBe('OK');
+    expect(await admin.call('ACL', 'DRYRUN', 'worker', 'SUBSCRIBE', 'bull:anything')).toMatch(/no permissions/);
+  });
+
   it('app user: no FLUSHALL, FLUSHDB, CONFIG, KEYS, DEBUG, SHUTDOWN, ACL or SCRIPT FLUSH', async () => {
     expect(await errorOf(() => app.flushall())).toMatch(/NOPERM.*flushall/);
     expect(await errorOf(() => app.flushdb())).toMatch(/NOPERM.*flushdb/);
