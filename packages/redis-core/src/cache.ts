@@ -1,4 +1,4 @@
-import type { ChainableCommander } from 'ioredis';
+import { type ChainableCommander, Cluster } from 'ioredis';
 import {
   inspectKey,
   type KeyInfo,
@@ -208,7 +208,13 @@ export function createCache(deps: CacheDeps): Cache {
         for (let i = 0; i < rows.length; i += SET_BATCH) {
           const batch = rows.slice(i, i + SET_BATCH);
           const pipeline = client.pipeline();
-          for (const row of batch) pipeline.set(row.key, row.payload, 'PX', row.pttl);
+          if (client instanceof Cluster) {
+            // Cache keys spread over slots and a cluster pipeline must stay in one: the SETs go
+            // out back to back (one write per node connection), the announcement after them.
+            await Promise.all(batch.map((row) => client.set(row.key, row.payload, 'PX', row.pttl)));
+          } else {
+            for (const row of batch) pipeline.set(row.key, row.payload, 'PX', row.pttl);
+          }
           announce(pipeline, { keys: batch.map((row) => row.key) });
           await execPipeline(pipeline);
         }

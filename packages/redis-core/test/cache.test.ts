@@ -1,12 +1,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { cleanupAll, type RedisServer, startRedis, waitUntil } from '@app/testing';
+import { cleanupAll, type RedisServer, startCluster, startRedis, waitUntil } from '@app/testing';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Cache, type CacheDeps, createCache } from '../src/cache.js';
 import { createConnections, type RedisConnections } from '../src/connections.js';
 import { InvalidIdError, LoaderError, ValidationError } from '../src/errors.js';
 import { createKeyspace } from '../src/keys.js';
+import { createStats, redisInfo } from '../src/stats.js';
 
 const keys = createKeyspace();
 let server: RedisServer;
@@ -528,4 +529,76 @@ describe('invalidatePrefix, scanKeys, inspect', () => {
     // The browser never used KEYS.
     expect((await commandCalls(raw)).has('keys')).toBe(false);
   });
+});
+
+describe('in Redis Cluster', () => {
+  it('locks, scripts, scans, invalidates and counts across shards', async () => {
+    const cluster = await startCluster({ masters: 3, replicasPerMaster: 0 });
+    const clusterKeys = createKeyspace({ cluster: true });
+    const conns = createConnections(
+      { kind: 'cluster', nodes: cluster.masters.map((m) => ({ host: m.host, port: m.port })) },
+      { commandTimeoutMs: 2000 },
+    );
+    const stats = createStats({ connections: conns, keys: clusterKeys });
+    try {
+      const cache = createCache({
+        connections: conns,
+        keys: clusterKeys,
+        stats,
+        ttlSeconds: 60,
+        jitter: 0.1,
+        negativeTtlSeconds: 10,
+        graceSeconds: 0,
+      });
+      opened.push({ cache });
+      let loads = 0;
+      const ids = Array.from({ length: 30 }, (_, i) => `c-${i}`);
+      for (const id of ids)
+        expect((await cache.getOrLoad(id, async () => ({ id, n: ++loads }))).source).toBe('database');
+      const hits = await Promise.all(ids.map((id) => cache.getOrLoad(id, async () => ({ id, n: ++loads }))));
+      expect(hits.every((r) => r.source === 'cache')).toBe(true);
+      const same = await Promise.all(
+        Array.from({ length: 200 }, () => cache.getOrLoad('c-hot', async () => ++loads)),
+      );
+      expect(new Set(same.map((r) => r.value)).size).toBe(1);
+      expect(loads).toBe(31);
+
+      await cache.setMany(
+        Array.from({ length: 300 }, (_, i) => [`bulk-${i}`, { i }] as [string, { i: number }]),
+      );
+      const seen = new Set<string>();
+      let cursor = '0';
+      let pages = 0;
+      do {
+        const page = await cache.scanKeys({ pattern: 'data:*', cursor, count: 200 });
+        for (const k of page.keys) seen.add(k.key);
+        cursor = page.cursor;
+        pages++;
+      } while (cursor !== '0' && pages < 50);
+      expect(seen.size).toBe(331);
+      expect(await cache.inspect('data:bulk-5')).toMatchObject({ type: 'string', value: { i: 5 } });
+      await cache.set('c-set', { x: 1 });
+      expect((await cache.peek('c-set'))?.value).toEqual({ x: 1 });
+      expect(await cache.invalidate('c-set')).toBe(true);
+
+      expect((await cache.getOrLoadQuery('search', { q: 'a' }, async () => [1])).source).toBe('database');
+      expect((await cache.getOrLoadQuery('search', { q: 'a' }, async () => [1])).source).toBe('cache');
+      await cache.invalidateQueries();
+      expect((await cache.getOrLoadQuery('search', { q: 'a' }, async () => [2])).value).toEqual([2]);
+
+      expect(await cache.invalidatePrefix('data:bulk-')).toBe(300);
+      expect(await cache.invalidatePrefix('data:')).toBe(31);
+
+      const snap = await stats.snapshot();
+      // 30 misses + 30 hits + 200 callers sharing one load (all 'database') + 3 queries (1 hit)
+      expect(snap).toMatchObject({ requests: 263, hits: 31, misses: 232 });
+      expect((await stats.hotIds({ sinceMs: 60_000, limit: 100 })).length).toBe(31);
+      const info = await redisInfo(conns.writer);
+      expect(info.keys).toBeGreaterThan(0);
+      expect(info.role).toBe('master');
+    } finally {
+      await stats.close();
+      await conns.close();
+    }
+  }, 45_000);
 });
