@@ -132,6 +132,7 @@ export async function runStack(options: StackOptions): Promise<number> {
 
   const stopAll = () => {
     stopping ??= (async () => {
+      if (apps.length === 0 && !redis?.local) return;
       say('stopping …');
       await Promise.all(apps.map((a) => a.stop()));
       await redis?.local?.stop();

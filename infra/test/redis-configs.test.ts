@@ -89,7 +89,9 @@ describe('database.conf (master and replicas) with users.acl', () => {
     expect(await worker.publish('cache:invalidations', '{}')).toBe(0);
     expect(await errorOf(() => app.publish('other', '{}'))).toMatch(/NOPERM/);
     expect(await admin.call('ACL', 'DRYRUN', 'app', 'SUBSCRIBE', '__redis__:invalidate')).toBe('OK');
-    expect(await admin.call('ACL', 'DRYRUN', 'worker', 'SUBSCRIBE', 'bull:anything')).toMatch(/no permissions/);
+    expect(await admin.call('ACL', 'DRYRUN', 'worker', 'SUBSCRIBE', 'bull:anything')).toMatch(
+      /no permissions/,
+    );
   });
 
   it('app user: no FLUSHALL, FLUSHDB, CONFIG, KEYS, DEBUG, SHUTDOWN, ACL or SCRIPT FLUSH', async () => {
