@@ -88,7 +88,10 @@ export async function createWorker(deps: CreateWorkerDeps): Promise<CacheWorker>
   const policy = await checkPolicy(deps.connection, logger);
 
   const queue = createQueue({ connection: deps.connection, prefix: deps.prefix });
-  const processor = createProcessor(deps, settings);
+  const processor = createProcessor(deps, {
+    ...settings,
+    minLeadMs: settings.minLeadMs ?? settings.refreshEveryMs * 1.5,
+  });
   let active = 0;
 
   const worker = new Worker<unknown, JobSummary>(

@@ -28,6 +28,11 @@ export interface RefreshSettings {
   hotWindowMs: number;
   /** Most ids examined per run. */
   limit: number;
+  /**
+   * Floor of the threshold: 1.5 × the refresh interval, so an entry cannot expire between two
+   * scheduled runs even when ratio × TTL is shorter than the interval.
+   */
+  minLeadMs?: number;
   /** CACHE_GRACE_SECONDS in ms: entries then live ttl + grace, and go stale at ttl. */
   graceMs?: number;
 }
@@ -49,7 +54,8 @@ export async function refreshHotEntries(
 ): Promise<JobSummary> {
   const startedAt = Date.now();
   // PTTL counts the grace period too; the entry goes stale `graceMs` before it expires.
-  const thresholdMs = settings.thresholdRatio * settings.ttlMs + (settings.graceMs ?? 0);
+  const leadMs = Math.max(settings.thresholdRatio * settings.ttlMs, settings.minLeadMs ?? 0);
+  const thresholdMs = leadMs + (settings.graceMs ?? 0);
   const ids = await deps.stats.hotIds({ sinceMs: startedAt - settings.hotWindowMs, limit: settings.limit });
   let expiring = 0;
   let absent = 0;

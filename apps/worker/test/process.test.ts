@@ -60,11 +60,13 @@ describe('worker process', () => {
       const stalled: string[] = [];
       events.on('stalled', ({ jobId }) => stalled.push(jobId));
 
-      // 20 batches × 250 ms of simulated origin latency: a 5 s job; short lock so the kill shows quickly.
+      // 20 batches × 250 ms of simulated origin latency: a 5 s job. Short lock and stalled check
+      // (both shared settings of every worker of the queue) so the kill shows quickly.
       const doomed = await startWorkerProcess(server, {
         ORIGIN_DELAY_MS: '250',
         WORKER_CONCURRENCY: '1',
         WORKER_LOCK_DURATION_MS: '1500',
+        WORKER_STALLED_INTERVAL_MS: '500',
       });
       const view = await producer.enqueue(JOB.warmAll, { batchSize: 100 });
       await waitUntil(async () => {

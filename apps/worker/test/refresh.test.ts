@@ -1,7 +1,7 @@
 import { generateProducts, JOB, readWorkerStatus } from '@app/redis-core';
 import { cleanupAll, type RedisServer, startRedis } from '@app/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { needsRefresh } from '../src/refresh.js';
+import { needsRefresh, refreshHotEntries } from '../src/refresh.js';
 import { buildEnv, sleep } from './helpers.js';
 
 const TTL_SECONDS = 2;
@@ -30,6 +30,28 @@ describe('needsRefresh', () => {
 });
 
 describe('TTL refresh (refresh-ahead)', () => {
+  it('reloads hot entries under the threshold, floored at 1.5 × the interval; leaves cold ones', async () => {
+    const [hot, cold] = (await env.catalog.list({ offset: 10, limit: 2 })).ids as [string, string];
+    const client = env.connections.writer;
+    const deps = { ...env, redis: client, originDelayMs: 0 };
+    const settings = { ttlMs: 2000, thresholdRatio: 0.1, hotWindowMs: 5000, limit: 100 };
+    const noProgress = async () => {};
+    for (const id of [hot, cold]) await client.set(env.keys.cacheEntry(id), 'placeholder', 'PX', 500);
+    env.stats.recordAccess(hot);
+    await env.stats.flush();
+
+    // 500 ms left, threshold 0.1 × 2 s = 200 ms: not due yet.
+    const early = await refreshHotEntries(deps, settings, noProgress);
+    expect(early).toMatchObject({ items: 0, expiring: 0 });
+    expect(early.checked).toBeGreaterThanOrEqual(1);
+    // Scheduled every 400 ms, it would expire before the next run: the 600 ms floor catches it.
+    const floored = await refreshHotEntries(deps, { ...settings, minLeadMs: 600 }, noProgress);
+    expect(floored).toMatchObject({ items: 1, expiring: 1, gone: 0 });
+    expect(await client.pttl(env.keys.cacheEntry(hot))).toBeGreaterThan(1500);
+    expect((await env.cache.peek(hot))?.value).toEqual(await env.catalog.get(hot));
+    expect(await client.pttl(env.keys.cacheEntry(cold))).toBeLessThanOrEqual(500);
+  });
+
   it('a key read every 100 ms never misses across 3 TTL periods, while a cold key expires', async () => {
     const [hot, cold] = (await env.catalog.list({ limit: 2 })).ids as [string, string];
     await env.cache.setMany([
