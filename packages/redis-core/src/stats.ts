@@ -256,6 +256,7 @@ export function createStats(deps: StatsDeps): Stats {
         histKey('database'),
         keys.statsHot(),
         keys.statsHotCount(),
+        flushesKey(keys),
       ];
       for (let s = now - WINDOW_SECONDS; s <= now + 1; s++) doomed.push(keys.statsSecond(s));
       await guarded('stats reset', () => client.unlink(...doomed));

@@ -431,6 +431,13 @@ describe('peek, set, invalidate', () => {
       value: { b: 2 },
     });
     expect(JSON.parse((await raw.get('data:pk-2'))!)).toEqual({ b: 2 });
+    // A key of the wrong type in the cache namespace: the origin answers, nothing throws.
+    await raw.hset('data:pk-3', 'f', 'v');
+    expect(await cache.getOrLoad('pk-3', async () => ({ c: 3 }))).toMatchObject({
+      source: 'database',
+      value: { c: 3 },
+      cacheDown: true,
+    });
   });
 });
 

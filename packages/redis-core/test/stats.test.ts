@@ -144,7 +144,7 @@ describe('stats counters', () => {
     expect((await b.snapshot()).requests).toBe(2);
     await b.reset();
     expect((await b.snapshot()).requests).toBe(0);
-    expect(await raw.exists(keys.statsHot(), keys.stat('latency_cache'))).toBe(0);
+    expect(await raw.exists(keys.statsHot(), keys.stat('latency_cache'), keys.stat('flushes'))).toBe(0);
   });
 });
 
