@@ -1,7 +1,7 @@
 /**
  * Docker health check of a worker container: healthy while a worker process on this host has a
  * fresh heartbeat in Redis (the same record the API's /api/jobs shows). Bundled next to the
- * worker (dist/healthcheck.js) by infra/Dockerfile; configured by the same environment.
+ * worker (dist/healthcheck/index.js) by infra/Dockerfile; configured by the same environment.
  */
 import { hostname } from 'node:os';
 import { createConnections, createKeyspace, loadConfig, readWorkerStatus } from '@app/redis-core';
