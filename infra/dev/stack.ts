@@ -157,6 +157,17 @@ export async function runStack(options: StackOptions): Promise<number> {
     signalled(s);
   };
   for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(s, onSignal);
+  // `kill <pnpm pid>` ends pnpm and its shell but signals nothing below them: when our parent
+  // goes away (we get re-parented), stop as if told to, rather than run on unattended.
+  const parentPid = process.ppid;
+  const parentWatch = setInterval(() => {
+    if (process.ppid !== parentPid) {
+      clearInterval(parentWatch);
+      say('the command that started this stack has exited');
+      onSignal('SIGHUP');
+    }
+  }, 500);
+  parentWatch.unref();
 
   try {
     // Not raced with the signal: a half-started topology must be known to be stopped.
@@ -212,6 +223,7 @@ export async function runStack(options: StackOptions): Promise<number> {
     exitCode = 1;
   } finally {
     await stopAll();
+    clearInterval(parentWatch);
     for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.off(s, onSignal);
     process.off('exit', killNow);
   }
