@@ -68,6 +68,8 @@ async function checkPolicy(
         maxRetriesPerRequest: 1,
         enableOfflineQueue: true,
       });
+  // A refused connection is reported by the command below; without a listener ioredis prints each retry.
+  if (!isClient) client.on('error', () => {});
   try {
     const check = await checkQueueRedisPolicy(client);
     if (!check.ok)
@@ -79,6 +81,16 @@ async function checkPolicy(
   } finally {
     if (!isClient) client.disconnect();
   }
+}
+
+function throttled<A extends unknown[]>(fn: (...args: A) => void, everyMs = 10_000): (...args: A) => void {
+  let last = 0;
+  return (...args) => {
+    const now = Date.now();
+    if (now - last < everyMs) return;
+    last = now;
+    fn(...args);
+  };
 }
 
 export async function createWorker(deps: CreateWorkerDeps): Promise<CacheWorker> {
@@ -145,7 +157,12 @@ export async function createWorker(deps: CreateWorkerDeps): Promise<CacheWorker>
   worker.on('stalled', (jobId) =>
     logger.warn({ id: jobId }, 'job stalled (its worker died); moved back to wait'),
   );
-  worker.on('error', (err) => logger.error({ err: err.message }, 'worker error'));
+  // While the queue Redis is down BullMQ reports every reconnect attempt: one line per 10 s is enough.
+  const redisError = throttled((err: Error, source: string) =>
+    logger.error({ err: err.message, source }, 'queue Redis error (BullMQ retries)'),
+  );
+  worker.on('error', (err) => redisError(err, 'worker'));
+  queue.on('error', (err) => redisError(err, 'queue'));
 
   await applySchedules(queue, settings);
   void worker.run().catch((err: Error) => logger.error({ err: err.message }, 'worker loop stopped'));
