@@ -13,6 +13,7 @@ import {
 } from '@app/redis-core';
 import type { Logger } from 'pino';
 import type { AppDeps } from './deps.js';
+import { throttled } from './http/timeout.js';
 
 export interface Services extends AppDeps {
   /** Final stats flush, then every Redis client closed; bounded so a dead Redis cannot stall exit. */
@@ -64,18 +65,21 @@ export function createServices(
   const history = createHistory({ connections, keys });
   const replication = createReplication({ connections, keys });
 
-  // connections' options are ioredis' types, BullMQ declares its own structural equivalent.
-  const queueDeps: QueueDeps = {
-    connection: connections.queueConnectionOptions() as QueueDeps['connection'],
-    prefix: keys.jobsPrefix,
-  };
+  const queueDeps: QueueDeps = { connection: connections.queueConnectionOptions(), prefix: keys.jobsPrefix };
   const jobs = createJobProducer(queueDeps);
   // BullMQ emits 'error' on connection trouble; an EventEmitter 'error' without a listener would crash the process.
+  // Throttled: while the queue Redis is down BullMQ reports every reconnect attempt.
   const queueLog = logger.child({ component: 'queue' });
-  jobs.queue.on('error', (err: Error) => queueLog.warn({ err: err.message }, 'queue connection error'));
+  jobs.queue.on(
+    'error',
+    throttled(10_000, (err) => queueLog.warn({ err: (err as Error).message }, 'queue connection error')),
+  );
   const jobEvents = opts.jobEvents === false ? undefined : createQueueEvents(queueDeps);
-  jobEvents?.on('error', (err: Error) =>
-    queueLog.warn({ err: err.message }, 'queue events connection error'),
+  jobEvents?.on(
+    'error',
+    throttled(10_000, (err) =>
+      queueLog.warn({ err: (err as Error).message }, 'queue events connection error'),
+    ),
   );
 
   return {

@@ -67,12 +67,15 @@ describe('GET /api/data/:id (cache-aside)', () => {
     ['space', 'a%20b'],
     ['1000 chars', 'x'.repeat(1000)],
   ])('refuses the bad id %s with 400 before touching Redis', async (_label, path) => {
-    const before = await server.client().dbsize();
     const res = await request(api.app).get(`/api/data/${path}`).expect(400);
     expect(res.body.code).toBe('E_VALIDATION');
     expect(res.body.error).toMatch(/id/);
     expect(res.body).not.toHaveProperty('stack');
-    expect(await server.client().dbsize()).toBe(before);
+    // Nothing was cached or recorded for it.
+    const redis = server.client();
+    const raw = decodeURIComponent(path);
+    expect(await redis.exists(`data:${raw}`)).toBe(0);
+    expect(await redis.zscore('history:top', raw)).toBeNull();
   });
 
   it('counts hits and misses in /api/stats and the per-second series', async () => {

@@ -20,7 +20,7 @@ export interface TestApi {
 export async function buildTestApi(
   target: RedisServer | { url: string },
   env: Record<string, string> = {},
-  opts: { seed?: boolean; jobEvents?: boolean } = {},
+  opts: { seed?: boolean; jobEvents?: boolean; webDistDir?: string } = {},
 ): Promise<TestApi> {
   const config = loadConfig({
     REDIS_URL: target.url,
@@ -30,7 +30,10 @@ export async function buildTestApi(
     LOG_LEVEL: 'silent',
     ...env,
   });
-  const services = createServices(config, pino({ level: 'silent' }), { jobEvents: opts.jobEvents ?? false });
+  const services = createServices(config, pino({ level: 'silent' }), {
+    jobEvents: opts.jobEvents ?? false,
+    ...(opts.webDistDir ? { webDistDir: opts.webDistDir } : {}),
+  });
   if (opts.seed !== false) await services.catalog.seedIfEmpty();
   const app = createApp(services);
   return {

@@ -9,7 +9,9 @@ let api: TestApi;
 
 beforeAll(async () => {
   cluster = await startReplicated({ replicas: 1 });
-  api = await buildTestApi(cluster.master, { REDIS_REPLICA_URLS: cluster.replicas.map((r) => r.url).join(',') });
+  api = await buildTestApi(cluster.master, {
+    REDIS_REPLICA_URLS: cluster.replicas.map((r) => r.url).join(','),
+  });
   await api.services.connections.checkReplicas();
 });
 afterAll(async () => {
