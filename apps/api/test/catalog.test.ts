@@ -224,3 +224,24 @@ describe('writes beyond the seed', () => {
     expect(consistency.problems).toEqual([]);
   });
 });
+
+describe('with the near cache on (NEAR_CACHE)', () => {
+  it('serves repeated reads and still sees a write made through another API instance', async () => {
+    const near = await buildTestApi(server, { NEAR_CACHE: 'true' }, { seed: false });
+    try {
+      await request(near.app).get('/api/data/prod2').expect(200);
+      await request(near.app).get('/api/data/prod2').expect(200);
+      expect((await request(near.app).get('/api/config').expect(200)).body.near_cache).toBe(true);
+      // The write goes through the other instance: only Redis can tell this one.
+      await request(api.app).put('/api/db/product/prod2').set(admin).send({ price: 1234.5 }).expect(200);
+      let price = 0;
+      for (let i = 0; i < 40 && price !== 1234.5; i++) {
+        price = (await request(near.app).get('/api/data/prod2').expect(200)).body.data.price;
+        if (price !== 1234.5) await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(price).toBe(1234.5);
+    } finally {
+      await near.close();
+    }
+  });
+});
