@@ -29,7 +29,9 @@ function main(): void {
   try {
     config = loadConfig();
   } catch (err) {
-    logger.fatal(err instanceof ConfigError ? err.message : { err }, 'invalid configuration');
+    if (err instanceof ConfigError)
+      logger.fatal({ variable: err.variable }, `invalid configuration: ${err.message}`);
+    else logger.fatal({ err }, 'invalid configuration');
     process.exit(1);
   }
   logger.level = config.logLevel;
