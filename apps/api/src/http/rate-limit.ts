@@ -14,6 +14,9 @@ export interface RateLimitOptions {
   logger: Logger;
 }
 
+/** While Redis is slow, how often a background PING checks whether it answers again. */
+const SLOW_REDIS_PROBE_MS = 500;
+
 const PASS: RequestHandler = (_req, _res, next) => next();
 
 /**
@@ -33,10 +36,40 @@ export function rateLimit(opts: RateLimitOptions): RequestHandler {
     rejectIfRedisNotReady: true,
   });
 
+  // After Redis was too slow once (hung server), the in-memory limiter decides alone until a
+  // background PING answers again: otherwise every request of an outage would wait `timeoutMs`
+  // here before its route waits for Redis again, and answers would outlast the command timeout.
+  let redisSlow = false;
+  let probing = false;
+  const probeRedis = () => {
+    if (probing) return;
+    probing = true;
+    const ping = (opts.client as { ping(): Promise<unknown> }).ping();
+    const timer = new Promise((_, reject) => setTimeout(reject, opts.timeoutMs).unref());
+    Promise.race([ping, timer])
+      .then(() => {
+        redisSlow = false;
+      })
+      .catch(() => undefined)
+      .finally(() => {
+        ping.catch(() => undefined);
+        // At most one probe per interval, however many requests arrive.
+        setTimeout(() => {
+          probing = false;
+        }, SLOW_REDIS_PROBE_MS).unref();
+      });
+  };
   const consume = async (subject: string): Promise<RateLimiterRes> => {
+    if (redisSlow) {
+      probeRedis();
+      return insurance.consume(subject);
+    }
     let timer: NodeJS.Timeout | undefined;
     const slowRedis = new Promise<RateLimiterRes>((resolve, reject) => {
-      timer = setTimeout(() => insurance.consume(subject).then(resolve, reject), opts.timeoutMs);
+      timer = setTimeout(() => {
+        redisSlow = true;
+        insurance.consume(subject).then(resolve, reject);
+      }, opts.timeoutMs);
     });
     try {
       return await Promise.race([limiter.consume(subject), slowRedis]);
