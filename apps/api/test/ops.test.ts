@@ -162,6 +162,6 @@ describe('GET /api/stream (server-sent events)', () => {
     expect(events.find((e) => e.event === 'jobs')?.data).toMatchObject({ jobs: expect.any(Array) });
     expect(events.find((e) => e.event === 'job')?.data).toMatchObject({ event: 'added', name: 'warm-top' });
     // The client went away: it is dropped and the ticker stops.
-    await waitUntil(async () => api.app.streamClients() === 0, 2000);
+    await waitUntil(async () => api.app.streamClients() === 0, 5000);
   });
 });
