@@ -55,7 +55,8 @@ export function formatTime(epochMs: number, locale: string): string {
 
 /** "12 s ago" style, for heartbeats and history. */
 export function formatAgo(epochMs: number, now: number, locale: string): string {
-  const seconds = Math.round((epochMs - now) / 1000);
+  // A server clock slightly ahead must not read as "in 1 second".
+  const seconds = Math.min(0, Math.round((epochMs - now) / 1000));
   const rtf = new Intl.RelativeTimeFormat(locale, { numeric: 'auto' });
   if (Math.abs(seconds) < 60) return rtf.format(seconds, 'second');
   const minutes = Math.round(seconds / 60);

@@ -4,6 +4,7 @@ import type {
   CacheKeyResponse,
   CacheKeysQuery,
   CacheKeysResponse,
+  CategoriesResponse,
   ConfigResponse,
   DataResponse,
   DeleteKeyResponse,
@@ -171,6 +172,7 @@ export function createApiClient(options: ApiClientOptions = {}) {
       request<SearchResponse>('/api/db/search', { query: { q, limit }, signal }),
     listProducts: (query: ProductsQuery) =>
       request<ProductsResponse>('/api/db/products', { query: { ...query } }),
+    getCategories: () => request<CategoriesResponse>('/api/db/categories'),
     getProduct: (id: string) => request<ProductResponse>(`/api/db/product/${enc(id)}`),
     addProduct: (product: AddProductRequest) =>
       request<AddProductResponse>('/api/db/add', { method: 'POST', body: product, admin: true }),

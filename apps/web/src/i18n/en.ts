@@ -228,6 +228,17 @@ export const en: MessageSchema = {
       unknown: 'unknown',
     },
     progress: 'Progress of {name}',
+    result: {
+      items: '{n} cached',
+      total: 'of {n}',
+      itemsPerSec: '{n}/s',
+      missing: '{n} missing',
+      skipped: '{n} skipped',
+      checked: '{n} checked',
+      expiring: '{n} expiring',
+      absent: '{n} not cached',
+      gone: '{n} gone',
+    },
     enqueued: 'Job {id} queued.',
   },
 };

@@ -229,6 +229,17 @@ export const fr = {
       unknown: 'inconnu',
     },
     progress: 'Progression de {name}',
+    result: {
+      items: '{n} mis en cache',
+      total: 'sur {n}',
+      itemsPerSec: '{n}/s',
+      missing: '{n} absents',
+      skipped: '{n} ignorés',
+      checked: '{n} vérifiés',
+      expiring: '{n} expiraient',
+      absent: '{n} hors cache',
+      gone: '{n} supprimés',
+    },
     enqueued: 'Tâche {id} mise en file.',
   },
 };

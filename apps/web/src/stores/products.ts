@@ -11,7 +11,7 @@ export interface ProductFilters {
   sort: ProductsSort;
 }
 
-const PAGE_SIZE = 20;
+const PAGE_SIZE = 10;
 
 /** The catalog (Redis as the database) browsed through the query cache, and edited as admin. */
 export const useProductsStore = defineStore('products', () => {
@@ -26,7 +26,7 @@ export const useProductsStore = defineStore('products', () => {
   const error = ref<ApiError | null>(null);
   const saving = ref(false);
   const saveError = ref<ApiError | null>(null);
-  /** Categories seen in any answer, for the filter's suggestions (there is no categories route). */
+  /** Known categories, for the filter's and the jobs' suggestions. */
   const categories = ref<string[]>([]);
 
   function query(cursor?: string): ProductsQuery {
@@ -64,6 +64,18 @@ export const useProductsStore = defineStore('products', () => {
       if (!cursor) products.value = [];
     } finally {
       loading.value = false;
+    }
+  }
+
+  /** From GET /api/db/categories; answers seen while browsing add to it too. */
+  async function loadCategories() {
+    try {
+      const answer = await api.getCategories();
+      categories.value = [
+        ...new Set([...categories.value, ...answer.categories.map((c) => c.category)]),
+      ].sort();
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err; // suggestions only: the list stays as it was
     }
   }
 
@@ -108,6 +120,7 @@ export const useProductsStore = defineStore('products', () => {
     categories,
     load,
     loadMore,
+    loadCategories,
     create,
     update,
     remove,

@@ -44,6 +44,7 @@ function setup() {
   });
   fake.on('GET /readyz', { body: { status: 'ready', redis: 'up' } });
   fake.on('GET /api/cache/keys', { body: { cursor: '0', keys: [] } });
+  fake.on('GET /api/db/categories', { body: { categories: [{ category: 'electronics', count: 1 }] } });
   fake.on('GET /api/db/products', {
     body: { count: 0, products: [], next_cursor: null, source: 'database', response_time: 1 },
   });

@@ -29,7 +29,7 @@ describe('products store', () => {
       category: 'electronics',
       min: '100',
       sort: '-price',
-      limit: '20',
+      limit: '10',
     });
     expect(products.nextCursor).toBe('c1');
     await products.loadMore();
@@ -67,5 +67,23 @@ describe('products store', () => {
     const products = useProductsStore();
     expect(await products.create({ ...laptop, price: -1 })).toBe(false);
     expect(products.saveError).toMatchObject({ code: 'E_VALIDATION', message: 'price: must be >= 0' });
+  });
+});
+
+describe('products store categories', () => {
+  it('loads the categories route and keeps them sorted and unique', async () => {
+    const { fake } = setupApp();
+    fake.on('GET /api/db/categories', {
+      body: {
+        categories: [
+          { category: 'electronics', count: 2 },
+          { category: 'books', count: 1 },
+        ],
+      },
+    });
+    const products = useProductsStore();
+    products.categories = ['electronics'];
+    await products.loadCategories();
+    expect(products.categories).toEqual(['books', 'electronics']);
   });
 });

@@ -1,0 +1,60 @@
+import type { AddProductRequest } from '@app/api-types';
+
+/** A catalog worth browsing in the screenshots, added through the real admin route. */
+export const extraProducts: AddProductRequest[] = [
+  {
+    id: 'lap-pro-14',
+    name: 'Laptop Pro 14',
+    price: 1899,
+    category: 'computers',
+    features: ['M-class CPU', '32 GB'],
+  },
+  { id: 'lap-air-13', name: 'Laptop Air 13', price: 1099, category: 'computers', features: ['Fanless'] },
+  {
+    id: 'mon-27-4k',
+    name: 'Monitor 27" 4K',
+    price: 429.9,
+    category: 'computers',
+    features: ['IPS', 'USB-C'],
+  },
+  { id: 'kb-mech', name: 'Mechanical Keyboard', price: 129, category: 'computers', features: ['Hot-swap'] },
+  { id: 'phone-lite', name: 'Smartphone Lite', price: 349, category: 'electronics', features: ['Dual SIM'] },
+  { id: 'tablet-11', name: 'Tablet 11', price: 599, category: 'electronics', features: ['Stylus'] },
+  {
+    id: 'watch-sport',
+    name: 'Sport Watch',
+    price: 249.5,
+    category: 'electronics',
+    in_stock: false,
+    features: ['GPS'],
+  },
+  {
+    id: 'cam-mirrorless',
+    name: 'Mirrorless Camera',
+    price: 1349,
+    category: 'electronics',
+    features: ['4K60'],
+  },
+  {
+    id: 'hp-anc',
+    name: 'Noise-cancelling Headphones',
+    price: 299,
+    category: 'audio',
+    features: ['ANC', '30 h'],
+  },
+  { id: 'buds-pro', name: 'Wireless Earbuds Pro', price: 189, category: 'audio', features: ['ANC'] },
+  { id: 'spk-mini', name: 'Bluetooth Speaker Mini', price: 59.99, category: 'audio', features: ['IP67'] },
+  {
+    id: 'coffee-grinder',
+    name: 'Burr Coffee Grinder',
+    price: 149,
+    category: 'home',
+    features: ['40 settings'],
+  },
+  { id: 'espresso-one', name: 'Espresso Machine One', price: 549, category: 'home', features: ['15 bar'] },
+  { id: 'lamp-desk', name: 'LED Desk Lamp', price: 39.9, category: 'home', features: ['Dimmable'] },
+  { id: 'book-redis', name: 'Redis in Practice', price: 44.5, category: 'books', features: ['Paperback'] },
+  { id: 'book-ddia', name: 'Designing Data Systems', price: 52, category: 'books', features: ['Hardcover'] },
+  { id: 'bike-helmet', name: 'Bike Helmet', price: 79, category: 'sports', features: ['MIPS'] },
+  { id: 'yoga-mat', name: 'Yoga Mat', price: 29.99, category: 'sports', features: ['6 mm'] },
+];

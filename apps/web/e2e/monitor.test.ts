@@ -1,0 +1,231 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { extraProducts } from './catalog.js';
+import {
+  ADMIN_TOKEN,
+  adminPost,
+  CACHE_TTL_JITTER,
+  CACHE_TTL_SECONDS,
+  ORIGIN_DELAY_MS,
+  type Stack,
+  startStack,
+  waitFor,
+} from './stack.js';
+
+const screenshots = fileURLToPath(new URL('../../../docs/screenshots/', import.meta.url));
+const shot = (name: string) => path.join(screenshots, `${name}.png`);
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-quic',
+  '--no-first-run',
+];
+
+let stack: Stack;
+let browser: Browser;
+let page: Page;
+const consoleErrors: string[] = [];
+
+async function remainingTtlMs(p: Page): Promise<number> {
+  return Number(await p.getAttribute('[data-testid=ttl-value]', 'data-remaining-ms'));
+}
+
+async function search(p: Page, id: string) {
+  await p.fill('[data-testid=search-input]', id);
+  await p.press('[data-testid=search-input]', 'Enter');
+}
+
+describe('monitor against the real stack', () => {
+  beforeAll(async () => {
+    mkdirSync(screenshots, { recursive: true });
+    stack = await startStack();
+    for (const product of extraProducts) {
+      const res = await adminPost(stack.baseUrl, '/api/db/add', product);
+      expect(res.status, await res.clone().text()).toBeLessThan(300);
+    }
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    page = await browser.newPage({ viewport: { width: 1440, height: 1000 }, locale: 'fr-FR' });
+    page.on('console', (msg) => {
+      if (msg.type() === 'error') consoleErrors.push(msg.text());
+    });
+    page.on('pageerror', (err) => consoleErrors.push(String(err)));
+    await page.goto(stack.baseUrl);
+    await page.waitForSelector('[data-testid=stream-state][data-state=open]', { timeout: 20_000 });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.stop();
+  });
+
+  it('opens live, in French, with the origin delay banner', async () => {
+    expect(await page.textContent('h1')).toBe('Moniteur de cache Redis');
+    expect(await page.getAttribute('html', 'lang')).toBe('fr');
+    const banner = await page.textContent('[data-testid=origin-delay-banner]');
+    expect(banner).toContain(`${ORIGIN_DELAY_MS} ms`);
+  });
+
+  it('searches an id twice: database first, then cache with a TTL that counts down', async () => {
+    await search(page, 'prod1');
+    await page.waitForSelector('[data-testid=source-badge]:has-text("base de données")');
+    expect(await page.textContent('[data-testid=search-result]')).toContain('Smartphone Premium');
+    const dbTime = await page.textContent('[data-testid=response-time]');
+    expect(Number.parseFloat(dbTime!.replace(',', '.'))).toBeGreaterThanOrEqual(ORIGIN_DELAY_MS);
+
+    await search(page, 'prod1');
+    await page.waitForSelector('[data-testid=source-badge]:has-text("cache")');
+    const first = await remainingTtlMs(page);
+    expect(first).toBeGreaterThan(0);
+    expect(first).toBeLessThanOrEqual(CACHE_TTL_SECONDS * (1 + CACHE_TTL_JITTER) * 1000);
+    await page.waitForTimeout(1500);
+    const later = await remainingTtlMs(page);
+    expect(later).toBeLessThan(first - 1000);
+    expect(await page.textContent('[data-testid=ttl-value]')).toMatch(/\d+([,.]\d)? s|\d+:\d\d/);
+  });
+
+  it('suggests products by name while typing', async () => {
+    await page.fill('[data-testid=search-input]', '');
+    await page.type('[data-testid=search-input]', 'Lapt', { delay: 30 });
+    await page.waitForSelector('[role=option]:has-text("Laptop Pro 14")');
+    await page.press('[data-testid=search-input]', 'ArrowDown');
+    await page.press('[data-testid=search-input]', 'Enter');
+    await page.waitForSelector('[data-testid=search-result]:has-text("Laptop")');
+  });
+
+  it('moves the hit ratio as cache hits come in', async () => {
+    const ratio = async () => Number(await page.getAttribute('[data-testid=gauge-total]', 'data-value'));
+    await waitFor('a first hit ratio', async () => (await ratio()) > 0);
+    const before = await ratio();
+    for (let i = 0; i < 12; i += 1) await fetch(`${stack.baseUrl}/api/data/prod1`);
+    await waitFor('the hit ratio to rise', async () => (await ratio()) > before, 10_000);
+    const hits = await page.textContent('[data-testid=hits]');
+    expect(Number(hits!.replace(/\D/g, ''))).toBeGreaterThanOrEqual(12);
+    // The history panel lists the searches, most searched first.
+    await page.waitForSelector('[data-testid=history-top] li:first-child:has-text("prod1")', {
+      timeout: 10_000,
+    });
+  });
+
+  it('takes an admin token in the settings and runs a warm job to 100 %', async () => {
+    await page.click('[data-testid=settings-toggle]');
+    await page.fill('[data-testid=token-input]', ADMIN_TOKEN);
+    await page.click('[data-testid=token-save]');
+    await page.click('[data-testid=settings-toggle]');
+    expect(await page.evaluate(() => sessionStorage.getItem('monitor.adminToken'))).toBe(ADMIN_TOKEN);
+
+    await page.waitForSelector('[data-testid=worker-status][data-state=alive]', { timeout: 15_000 });
+    await page.click('[data-testid=warm-all]');
+    const done = page.locator('[data-testid=job-list] li[data-state=completed]').first();
+    await done.waitFor({ timeout: 30_000 });
+    expect(await done.locator('[role=progressbar]').getAttribute('aria-valuenow')).toBe('100');
+    expect(await done.locator('[data-testid=job-progress]').textContent()).toContain('100');
+  });
+
+  it('browses cache keys with SCAN and probes replication', async () => {
+    await page.fill('[data-testid=keys-pattern]', 'data:*');
+    await page.press('[data-testid=keys-pattern]', 'Enter');
+    await page.waitForSelector('[data-testid=keys-table] td:has-text("data:prod1")', { timeout: 10_000 });
+    await page.click('[data-testid=probe]');
+    await page.waitForSelector('[data-testid=replication-table] td:has-text("ms")', { timeout: 10_000 });
+    expect(await page.getAttribute('[data-role=replica]', 'data-health')).toBe('ok');
+  });
+
+  it('saves a screenshot of each panel and of the whole monitor', async () => {
+    await page.waitForSelector('[data-testid=products-table]');
+    // Let the response-time chart collect a few seconds of traffic.
+    for (let i = 0; i < 6; i += 1) {
+      await fetch(`${stack.baseUrl}/api/data/prod1`);
+      await fetch(`${stack.baseUrl}/api/data/${extraProducts[i]!.id}`);
+      await page.waitForTimeout(300);
+    }
+    await page.waitForSelector('#times canvas', { timeout: 10_000 });
+    await search(page, 'prod1');
+    await page.waitForSelector('[data-testid=source-badge]:has-text("cache")');
+    await page.waitForTimeout(1200);
+    for (const panel of ['search', 'times', 'stats', 'history', 'replication', 'jobs', 'products', 'keys']) {
+      await page.locator(`#${panel}`).screenshot({ path: shot(panel) });
+    }
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.screenshot({ path: shot('monitor'), fullPage: true });
+
+    const phone = await browser.newPage({
+      viewport: { width: 390, height: 844 },
+      deviceScaleFactor: 2,
+      isMobile: true,
+    });
+    await phone.goto(stack.baseUrl);
+    await phone.waitForSelector('[data-testid=stream-state][data-state=open]');
+    await search(phone, 'prod1');
+    await phone.waitForSelector('[data-testid=source-badge]');
+    await phone.waitForTimeout(1500);
+    // Nothing may stick out sideways on a phone.
+    const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await phone.screenshot({ path: shot('monitor-mobile'), fullPage: true });
+    await phone.close();
+  });
+
+  it('switches to English and remembers it after a reload', async () => {
+    await page.click('[data-testid=lang-en]');
+    expect(await page.textContent('h1')).toBe('Redis Cache Monitor');
+    await page.reload();
+    await page.waitForSelector('h1');
+    expect(await page.textContent('h1')).toBe('Redis Cache Monitor');
+    await page.click('[data-testid=lang-fr]');
+    expect(await page.textContent('h1')).toBe('Moniteur de cache Redis');
+    await page.waitForSelector('[data-testid=stream-state][data-state=open]');
+  });
+
+  it('turns a replica red within 2 s of it going down', async () => {
+    await page.waitForSelector('[data-role=replica][data-health=ok]');
+    await stack.redis.replicas[0]!.kill();
+    const killedAt = Date.now();
+    // Red as the eye sees it: the node's computed fill, after its colour transition.
+    await page.waitForFunction(
+      () => {
+        const circle = document.querySelector('[data-role=replica][data-health=down] circle');
+        return circle !== null && getComputedStyle(circle).fill === 'rgb(220, 38, 38)';
+      },
+      undefined,
+      { timeout: 2000, polling: 50 },
+    );
+    expect(Date.now() - killedAt).toBeLessThanOrEqual(2000);
+    expect(await page.textContent('[data-role=replica]')).toContain('hors ligne');
+    await page.waitForTimeout(300);
+    await page.locator('#replication').screenshot({ path: shot('replication-down') });
+  });
+
+  it('logged no errors in the browser console while everything was up', () => {
+    expect(consoleErrors).toEqual([]);
+  });
+
+  it('says so when Redis is down instead of freezing', async () => {
+    await stack.redis.master.kill();
+    await page.waitForSelector('[data-testid=banner-redis-down]', { timeout: 15_000 });
+    // Still a working page: a search is answered or refused with a message, never a hang.
+    await search(page, 'prod2');
+    await page.waitForSelector('[data-testid=search-result], [data-testid=search-error]', {
+      timeout: 10_000,
+    });
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.screenshot({ path: shot('redis-down') });
+  });
+
+  it('says so when the API is down, and shows the stream reconnecting', async () => {
+    const exited = new Promise((resolve) => stack.api.once('exit', resolve));
+    process.kill(stack.api.pid!, 'SIGTERM');
+    await exited;
+    await page.waitForSelector('[data-testid=stream-state][data-state=reconnecting]', { timeout: 10_000 });
+    await page.waitForSelector('[data-testid=banner-api-down]', { timeout: 10_000 });
+    expect(await page.textContent('[data-testid=stream-state]')).toContain('Reconnexion…');
+  });
+});

@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+// Browser tests against the real stack (Redis master + replica, API, worker) in Debian's Chromium.
+// One file, one stack, tests in order: the 2-core machine runs nothing else of ours meanwhile.
+export default defineConfig({
+  test: {
+    include: ['e2e/**/*.test.ts'],
+    environment: 'node',
+    fileParallelism: false,
+    testTimeout: 60_000,
+    hookTimeout: 180_000,
+  },
+});
