@@ -26,6 +26,7 @@ export function clusterNodeOptions(options: RedisOptions): NonNullable<ClusterOp
 export interface ClientTuning {
   commandTimeoutMs?: number;
   connectTimeoutMs?: number;
+  username?: string;
   password?: string;
   connectionName?: string;
   lazyConnect?: boolean;
@@ -53,6 +54,7 @@ export function baseClientOptions(tuning: ClientTuning = {}): RedisOptions {
     enableOfflineQueue: true,
     retryStrategy: reconnectDelay,
     reconnectOnError: reconnectOnReadonly,
+    ...(tuning.username === undefined ? {} : { username: tuning.username }),
     ...(tuning.password === undefined ? {} : { password: tuning.password }),
     ...(tuning.connectionName === undefined ? {} : { connectionName: tuning.connectionName }),
     ...(tuning.lazyConnect === undefined ? {} : { lazyConnect: tuning.lazyConnect }),
@@ -90,7 +92,9 @@ export function createClientForUrl(url: string, tuning: ClientTuning = {}): Redi
       return false;
     }
   })();
-  const options = baseClientOptions(hasOwnPassword ? { ...tuning, password: undefined } : tuning);
+  const options = baseClientOptions(
+    hasOwnPassword ? { ...tuning, username: undefined, password: undefined } : tuning,
+  );
   return quietErrors(new Redis(url, options), url, tuning.logger);
 }
 

@@ -14,10 +14,17 @@ export interface HostPort {
 }
 
 export type Topology =
-  | { kind: 'standalone'; url: string; password?: string }
-  | { kind: 'replicated'; url: string; replicaUrls: string[]; password?: string }
-  | { kind: 'sentinel'; sentinels: HostPort[]; name: string; password?: string; sentinelPassword?: string }
-  | { kind: 'cluster'; nodes: HostPort[]; password?: string };
+  | { kind: 'standalone'; url: string; username?: string; password?: string }
+  | { kind: 'replicated'; url: string; replicaUrls: string[]; username?: string; password?: string }
+  | {
+      kind: 'sentinel';
+      sentinels: HostPort[];
+      name: string;
+      username?: string;
+      password?: string;
+      sentinelPassword?: string;
+    }
+  | { kind: 'cluster'; nodes: HostPort[]; username?: string; password?: string };
 
 export interface AppConfig {
   topology: Topology;
@@ -157,6 +164,10 @@ const envSchema = z.object({
   REDIS_SENTINEL_PASSWORD: optional(z.string()),
   REDIS_CLUSTER_NODES: optional(hostPortList),
   REDIS_PASSWORD: optional(z.string()),
+  // ACL user for every data node (sentinel and cluster topologies have no URL to carry one).
+  REDIS_USERNAME: optional(
+    z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 characters of letters, digits, _ . -'),
+  ),
   QUEUE_REDIS_URL: optional(redisUrl),
   PORT: integer(1, 65535, 8090),
   CACHE_TTL_SECONDS: integer(1, 31_536_000, 60),
@@ -192,7 +203,12 @@ type Env = z.output<typeof envSchema>;
 
 function topologyFrom(env: Env): Topology {
   const password = env.REDIS_PASSWORD;
-  const withPassword = <T extends object>(t: T): T => (password === undefined ? t : { ...t, password });
+  const username = env.REDIS_USERNAME;
+  const withPassword = <T extends object>(t: T): T => ({
+    ...t,
+    ...(username === undefined ? {} : { username }),
+    ...(password === undefined ? {} : { password }),
+  });
   if (env.REDIS_CLUSTER_NODES) return withPassword({ kind: 'cluster', nodes: env.REDIS_CLUSTER_NODES });
   if (env.REDIS_SENTINELS) {
     return withPassword({

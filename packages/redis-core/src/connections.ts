@@ -56,13 +56,17 @@ export const DEFAULT_MAX_REPLICA_LAG_BYTES = 1024 * 1024;
 export const DEFAULT_HEALTH_CHECK_INTERVAL_MS = 500;
 
 /** RedisOptions from a redis:// URL, for clients built from options (BullMQ). */
-export function optionsFromUrl(url: string, password?: string): RedisOptions {
+export function optionsFromUrl(
+  url: string,
+  fallback: { username?: string; password?: string } = {},
+): RedisOptions {
+  const { username, password } = fallback;
   const u = new URL(url);
   const db = Number(u.pathname.replace(/^\//, '') || '0');
   return {
     host: u.hostname.replace(/^\[(.*)\]$/, '$1'),
     port: Number(u.port || 6379),
-    ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
+    ...(u.username ? { username: decodeURIComponent(u.username) } : username ? { username } : {}),
     ...(u.password ? { password: decodeURIComponent(u.password) } : password ? { password } : {}),
     ...(Number.isInteger(db) && db > 0 ? { db } : {}),
     ...(u.protocol === 'rediss:' ? { tls: {} } : {}),
@@ -100,10 +104,14 @@ async function closeClient(client: RedisClient): Promise<void> {
 
 export function createConnections(topology: Topology, opts: ConnectionOptions = {}): RedisConnections {
   const commandTimeoutMs = opts.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
+  const credentials = {
+    ...(topology.username === undefined ? {} : { username: topology.username }),
+    ...(topology.password === undefined ? {} : { password: topology.password }),
+  };
   const tuning: ClientTuning = {
     commandTimeoutMs,
     ...(opts.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: opts.connectTimeoutMs }),
-    ...(topology.password === undefined ? {} : { password: topology.password }),
+    ...credentials,
     ...(opts.logger ? { logger: opts.logger } : {}),
   };
   const made: RedisClient[] = [];
@@ -147,8 +155,7 @@ export function createConnections(topology: Topology, opts: ConnectionOptions = 
         exposedReplicas = readCandidates;
       }
       makeSubscriber = () => createClientForUrl(topology.url, { ...tuning, connectionName: 'subscriber' });
-      queueOptions = () =>
-        queueFromUrl() ?? { ...optionsFromUrl(topology.url, topology.password), ...queueBase };
+      queueOptions = () => queueFromUrl() ?? { ...optionsFromUrl(topology.url, credentials), ...queueBase };
       break;
     }
     case 'sentinel': {
@@ -183,7 +190,7 @@ export function createConnections(topology: Topology, opts: ConnectionOptions = 
       queueOptions = () =>
         queueFromUrl() ?? {
           ...sentinelOptions('master'),
-          ...(topology.password === undefined ? {} : { password: topology.password }),
+          ...credentials,
           ...queueBase,
         };
       break;
@@ -231,7 +238,7 @@ export function createConnections(topology: Topology, opts: ConnectionOptions = 
               nodes,
               clusterOptions('master', {
                 ...queueBase,
-                ...(topology.password === undefined ? {} : { password: topology.password }),
+                ...credentials,
               }),
               0,
             ),
