@@ -30,6 +30,15 @@ async function main() {
     'starting cache worker',
   );
 
+  // The worker may start before the API on a fresh database (compose, pnpm dev): seed here too,
+  // so warm-on-start finds the seed's products. seedIfEmpty writes nothing when products exist.
+  if (app.seedCatalog) {
+    await services.catalog.seedIfEmpty().then(
+      (written) => written > 0 && logger.info({ written }, 'seeded the empty catalog'),
+      (err: Error) => logger.warn({ err: err.message }, 'could not seed the catalog (Redis down?)'),
+    );
+  }
+
   const worker = await createWorker({
     connection: connections.queueConnectionOptions(),
     prefix: services.keys.jobsPrefix,

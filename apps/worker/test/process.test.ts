@@ -25,6 +25,7 @@ async function startWorkerProcess(server: RedisServer, env: Record<string, strin
       REDIS_URL: server.url,
       WORKER_WARM_ON_START: 'false',
       WORKER_REFRESH_EVERY_SECONDS: '0',
+      SEED_CATALOG: 'false',
       LOG_LEVEL: 'info',
       ...env,
     },
@@ -50,6 +51,22 @@ afterAll(async () => {
 });
 
 describe('worker process', () => {
+  it('on an empty database it seeds the catalog, so warm-on-start caches the seed products', async () => {
+    const server = await startRedis();
+    const worker = await startWorkerProcess(server, { SEED_CATALOG: 'true', WORKER_WARM_ON_START: 'true' });
+    const client = server.client();
+    await waitUntil(
+      async () => (await client.exists('data:prod1', 'data:prod2', 'data:prod3')) === 3,
+      15_000,
+    );
+    expect(JSON.parse((await client.get('data:prod1')) ?? '{}')).toMatchObject({
+      name: 'Smartphone Premium',
+    });
+    expect(await client.ttl('data:prod1')).toBeGreaterThan(0);
+    worker.child.kill('SIGTERM');
+    expect((await worker.exited).code).toBe(0);
+  });
+
   it('a worker killed with SIGKILL mid-job: its job is retried and completed by another worker', async () => {
     const server = await startRedis();
     const env = buildEnv(server);
