@@ -16,6 +16,7 @@ import {
   type ReadOptions,
   type SearchOptions,
 } from './catalog-options.js';
+import { createReadRouting } from './catalog-read-routing.js';
 import { createCatalogWrites } from './catalog-writes.js';
 import type { RedisClient, RedisConnections } from './connections.js';
 import { NotFoundError, ValidationError } from './errors.js';
@@ -81,8 +82,14 @@ const SEARCH_MAX_SCANNED = 5000;
 export function createCatalog(deps: CatalogDeps): Catalog {
   const { connections } = deps;
   const k = catalogKeys(deps.keys);
-  const readerFor = (opts: ReadOptions | undefined): RedisClient =>
-    opts?.consistent ? connections.writer : connections.reader();
+  // Replica reads, but a process reads its own writes (see catalog-read-routing.ts).
+  const routing = createReadRouting(connections);
+  const read = <T>(what: string, opts: ReadOptions | undefined, work: (client: RedisClient) => Promise<T>) =>
+    guard(what, () => routing.read(opts?.consistent, work));
+  const written = async <T>(result: T): Promise<T> => {
+    await routing.afterWrite();
+    return result;
+  };
 
   const notify = (id: string) => {
     if (!deps.onWrite) return;
@@ -119,7 +126,7 @@ export function createCatalog(deps: CatalogDeps): Catalog {
     async get(id, opts) {
       const valid = validateId(id);
       const { consistent } = parseReadOptions(opts);
-      const raw = await guard('get product', () => readerFor({ consistent }).get(k.product(valid)));
+      const raw = await read('get product', { consistent }, (client) => client.get(k.product(valid)));
       return raw == null ? null : decodeProduct(raw, valid);
     },
 
@@ -127,12 +134,12 @@ export function createCatalog(deps: CatalogDeps): Catalog {
       if (!Array.isArray(ids)) throw new ValidationError('ids must be an array');
       const valid = ids.map((id) => validateId(id));
       const { consistent } = parseReadOptions(opts);
-      return guard('get products', () => fetchProducts(readerFor({ consistent }), valid));
+      return read('get products', { consistent }, (client) => fetchProducts(client, valid));
     },
 
     async list(opts) {
       const o = parseListOptions(opts);
-      const ids = await guard('list products', () => readerFor(o).smembers(k.products));
+      const ids = await read('list products', o, (client) => client.smembers(k.products));
       ids.sort();
       const offset = o.offset ?? 0;
       return {
@@ -146,8 +153,7 @@ export function createCatalog(deps: CatalogDeps): Catalog {
       const o = parseCategoryOptions(opts);
       const offset = o.offset ?? 0;
       const limit = o.limit ?? DEFAULT_PAGE_LIMIT;
-      const client = readerFor(o);
-      return guard('list category', async () => {
+      return read('list category', o, async (client) => {
         let count: number;
         let ids: string[];
         if (o.sort === undefined) {
@@ -179,8 +185,7 @@ export function createCatalog(deps: CatalogDeps): Catalog {
       const max = o.max === undefined ? '+inf' : String(o.max);
       const offset = o.offset ?? 0;
       const limit = o.limit ?? DEFAULT_PAGE_LIMIT;
-      const client = readerFor(o);
-      return guard('list by price', async () => {
+      return read('list by price', o, async (client) => {
         const page =
           limit === 0
             ? Promise.resolve([] as string[])
@@ -205,8 +210,7 @@ export function createCatalog(deps: CatalogDeps): Catalog {
       const min = Buffer.from(`[${anchor}`);
       // 0xff never occurs in UTF-8, so it bounds every member that starts with the anchor.
       const max = Buffer.concat([min, Buffer.from([0xff])]);
-      const client = readerFor(o);
-      return guard('search products', async () => {
+      return read('search products', o, async (client) => {
         const found: Product[] = [];
         const seen = new Set<string>();
         for (let offset = 0; found.length < limit && offset < SEARCH_MAX_SCANNED; offset += SEARCH_BATCH) {
@@ -226,8 +230,7 @@ export function createCatalog(deps: CatalogDeps): Catalog {
 
     async categories(opts) {
       const { consistent } = parseReadOptions(opts);
-      const client = readerFor({ consistent });
-      return guard('list categories', async () => {
+      return read('list categories', { consistent }, async (client) => {
         const names = (await client.smembers(k.categories)).sort();
         const counts = await Promise.all(names.map((c) => client.scard(k.category(c))));
         return names.map((category, i) => ({ category, count: counts[i] ?? 0 }));
@@ -237,13 +240,16 @@ export function createCatalog(deps: CatalogDeps): Catalog {
     async upsert(input) {
       const product = parseProduct(input);
       // Optimistic: assume it is new; if not, the script hands back the stored JSON to replace.
-      return guard('save product', () => writes.save(product.id, 'write', null, () => product));
+      return written(
+        await guard('save product', () => writes.save(product.id, 'write', null, () => product)),
+      );
     },
 
     async create(input) {
       const product = parseProduct(input);
-      return (await guard('create product', () => writes.save(product.id, 'create', null, () => product)))
-        .product;
+      return written(
+        (await guard('create product', () => writes.save(product.id, 'create', null, () => product))).product,
+      );
     },
 
     async update(id, patchInput) {
@@ -259,26 +265,28 @@ export function createCatalog(deps: CatalogDeps): Catalog {
           return parseProduct({ ...decodeProduct(current, valid), ...changes });
         });
       });
-      return result.product;
+      return written(result.product);
     },
 
     async remove(id) {
       const valid = validateId(id);
-      return guard('delete product', async () =>
-        writes.remove(valid, await connections.writer.get(k.product(valid))),
+      return written(
+        await guard('delete product', async () =>
+          writes.remove(valid, await connections.writer.get(k.product(valid))),
+        ),
       );
     },
 
     async count(opts) {
       const { consistent } = parseReadOptions(opts);
-      return guard('count products', () => readerFor({ consistent }).scard(k.products));
+      return read('count products', { consistent }, (client) => client.scard(k.products));
     },
 
     async seedIfEmpty(products = seedProducts) {
       const parsed = products.map((p) => parseProduct(p));
       return guard('seed catalog', async () => {
         if ((await connections.writer.scard(k.products)) > 0) return 0;
-        return writes.createMany(parsed);
+        return written(await writes.createMany(parsed));
       });
     },
     async checkConsistency() {
