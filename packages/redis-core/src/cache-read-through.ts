@@ -1,11 +1,12 @@
 import type { Cluster, Redis } from 'ioredis';
 import { decodeEntry, encodeEntry, jitteredTtlMs } from './cache-envelope.js';
-import { type CircuitBreaker, execPipeline } from './cache-guard.js';
+import type { CircuitBreaker } from './cache-guard.js';
 import type { CacheLock } from './cache-lock.js';
-import type { NearCache } from './cache-near.js';
+import { createEntryReader } from './cache-read-batch.js';
 import { SingleFlight } from './cache-single-flight.js';
 import { isRedisConnectionError, LoaderError, RedisCoreError } from './errors.js';
 import type { Keyspace } from './keys.js';
+import type { NearCache } from './near-cache.js';
 
 /**
  * The read-through engine behind getOrLoad and getOrLoadQuery: hit path in one round trip,
@@ -28,7 +29,7 @@ export interface ReadThroughDeps {
   jitter: number;
   negativeTtlSeconds: number;
   graceSeconds: number;
-  near?: NearCache;
+  near?: NearCache | null;
   logger?: { warn(obj: object, msg?: string): void };
 }
 
@@ -56,6 +57,7 @@ export function createReadThrough(deps: ReadThroughDeps) {
   const { client, keys, lock, breaker, near, logger } = deps;
   const graceMs = deps.graceSeconds * 1000;
   const flights = new SingleFlight<Outcome<unknown>>();
+  const reader = createEntryReader(client);
   // Waiters poll at most this often; a lock held past its TTL is taken over by one of them.
   const maxPollMs = Math.max(5, Math.min(100, lock.ttlMs / 4));
 
@@ -72,14 +74,16 @@ export function createReadThrough(deps: ReadThroughDeps) {
     return { kind: 'fresh', value: entry.value, ttlMs: ttlMs === null ? left : Math.min(left, ttlMs), size };
   }
 
+  /** `ticket`: the near-cache's, taken before the read was sent (-1: do not keep a copy). */
   function answer(
     read: Exclude<Read, { kind: 'miss' }>,
     key: string,
     loader: Loader,
     ttlSeconds: number,
+    ticket = -1,
   ): Outcome<unknown> {
     if (read.kind === 'fresh') {
-      near?.set(key, read.value, read.ttlMs, read.size);
+      if (near && read.ttlMs !== null) near.fill(key, read.value, read.ttlMs, ticket, read.size);
       return { value: read.value, source: 'cache', ttlMs: read.ttlMs };
     }
     refreshInBackground(key, loader, ttlSeconds);
@@ -136,8 +140,10 @@ export function createReadThrough(deps: ReadThroughDeps) {
     }
     try {
       const written = await lock.storeIfOwner(key, lockKey, token, payload, physicalMs);
-      if (written) near?.set(key, value, ttlMs, payload.length);
-      else logger?.warn({ key }, 'lock lost while loading: newer value kept, loaded value not written');
+      // No near-cache copy here: Redis reports this very write to the near-cache, which would
+      // drop it again; the next read keeps a copy.
+      if (!written)
+        logger?.warn({ key }, 'lock lost while loading: newer value kept, loaded value not written');
       return { value, source: 'database', ttlMs: written ? ttlMs : null };
     } catch (err) {
       const down = isRedisConnectionError(err);
@@ -149,7 +155,12 @@ export function createReadThrough(deps: ReadThroughDeps) {
     }
   }
 
-  async function loadThroughLock(key: string, loader: Loader, ttlSeconds: number): Promise<Outcome<unknown>> {
+  async function loadThroughLock(
+    key: string,
+    loader: Loader,
+    ttlSeconds: number,
+    ticket: number,
+  ): Promise<Outcome<unknown>> {
     const lockKey = keys.lock(key);
     const token = lock.newToken();
     // Long enough for a holder to finish or for its lock to expire and a waiter to take over.
@@ -166,7 +177,7 @@ export function createReadThrough(deps: ReadThroughDeps) {
       if (attempt.kind === 'acquired') return loadAndStore(key, lockKey, token, loader, ttlSeconds);
       if (attempt.kind === 'entry') {
         const read = interpret(attempt.raw, attempt.pttl);
-        if (read.kind !== 'miss') return answer(read, key, loader, ttlSeconds);
+        if (read.kind !== 'miss') return answer(read, key, loader, ttlSeconds, ticket);
         ignoreExisting = true; // unreadable entry: take the lock and overwrite it
         continue;
       }
@@ -195,8 +206,8 @@ export function createReadThrough(deps: ReadThroughDeps) {
   }
 
   async function readEntry(key: string): Promise<Read> {
-    const [raw, pttl] = await execPipeline(client.pipeline().get(key).pttl(key));
-    return interpret(raw === null || raw === undefined ? null : String(raw), Number(pttl));
+    const [raw, pttl] = await reader.read(key);
+    return interpret(raw, pttl);
   }
 
   return {
@@ -207,14 +218,15 @@ export function createReadThrough(deps: ReadThroughDeps) {
       const local = near?.get(key);
       if (local) return { value: local.value as T | null, source: 'cache', ttlMs: local.ttlMs };
       if (breaker.isOpen) return (await loadDirect(key, loader)) as Outcome<T>;
+      const ticket = near ? near.ticket() : -1;
       let read: Read;
       try {
         read = await readEntry(key);
       } catch (err) {
         return (await onRedisFailure(err, key, loader)) as Outcome<T>;
       }
-      if (read.kind !== 'miss') return answer(read, key, loader, ttlSeconds) as Outcome<T>;
-      return (await flights.run(key, () => loadThroughLock(key, loader, ttlSeconds))) as Outcome<T>;
+      if (read.kind !== 'miss') return answer(read, key, loader, ttlSeconds, ticket) as Outcome<T>;
+      return (await flights.run(key, () => loadThroughLock(key, loader, ttlSeconds, ticket))) as Outcome<T>;
     },
   };
 }

@@ -4,7 +4,10 @@ import type { Cluster, Redis } from 'ioredis';
 
 type Client = Redis | Cluster;
 
-/** A Lua script from `src/lua/<name>-<numKeys>.lua`, run with EVALSHA (EVAL once on NOSCRIPT). */
+/**
+ * A Lua script from `src/lua/<name>-<numKeys>.lua`, run with EVALSHA (EVAL once on NOSCRIPT).
+ * `<name>-n.lua` takes any number of keys (batched reads).
+ */
 export interface CacheScript {
   readonly name: string;
   readonly numKeys: number;
@@ -12,22 +15,24 @@ export interface CacheScript {
 }
 
 function loadScript(file: string): CacheScript {
-  const match = /^(.+)-(\d+)\.lua$/.exec(file);
+  const match = /^(.+)-(\d+|n)\.lua$/.exec(file);
   if (!match) throw new Error(`Lua script ${file} is not named <name>-<numKeys>.lua`);
   const lua = readFileSync(new URL(`./lua/${file}`, import.meta.url), 'utf8');
   const sha = createHash('sha1').update(lua).digest('hex');
-  const numKeys = Number(match[2]);
+  const variadic = match[2] === 'n';
+  const numKeys = variadic ? -1 : Number(match[2]);
   return {
     name: match[1]!,
     numKeys,
     async run(client, keys, args) {
-      if (keys.length !== numKeys) throw new Error(`${file} takes ${numKeys} keys, got ${keys.length}`);
+      if (!variadic && keys.length !== numKeys)
+        throw new Error(`${file} takes ${numKeys} keys, got ${keys.length}`);
       try {
-        return await client.evalsha(sha, numKeys, ...keys, ...args);
+        return await client.evalsha(sha, keys.length, ...keys, ...args);
       } catch (err) {
         // A restarted or failed-over server has an empty script cache: EVAL loads it again.
         if (err instanceof Error && err.message.startsWith('NOSCRIPT')) {
-          return client.eval(lua, numKeys, ...keys, ...args);
+          return client.eval(lua, keys.length, ...keys, ...args);
         }
         throw err;
       }
@@ -40,4 +45,5 @@ export const cacheScripts = {
   store: loadScript('cache-store-2.lua'),
   release: loadScript('cache-release-1.lua'),
   refreshLock: loadScript('cache-refresh-lock-2.lua'),
+  readMany: loadScript('cache-read-n.lua'),
 };

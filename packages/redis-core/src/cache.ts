@@ -1,4 +1,4 @@
-import { type ChainableCommander, Cluster } from 'ioredis';
+import { Cluster } from 'ioredis';
 import {
   inspectKey,
   type KeyInfo,
@@ -9,12 +9,12 @@ import {
 import { encodeEntry, jitteredTtlMs } from './cache-envelope.js';
 import { CircuitBreaker, execPipeline, guarded } from './cache-guard.js';
 import { createCacheLock } from './cache-lock.js';
-import { announceOnly, createNearCache, newOrigin } from './cache-near.js';
 import { createQueryVersion, queryHash, validateQueryName } from './cache-query.js';
 import { callLoader, createReadThrough } from './cache-read-through.js';
 import type { RedisConnections } from './connections.js';
 import { ValidationError } from './errors.js';
 import type { Keyspace } from './keys.js';
+import { createNearCache, type NearCache } from './near-cache.js';
 import type { Stats } from './stats.js';
 
 export type { KeyInfo } from './cache-browser.js';
@@ -51,12 +51,13 @@ export interface Cache {
     count?: number;
   }): Promise<{ cursor: string; keys: KeyInfo[] }>;
   inspect(key: string): Promise<(KeyInfo & { value: unknown }) | null>;
+  /** The near-cache (L1) when enabled: its state, statistics and readiness. */
+  readonly near: NearCache | null;
   close(): void;
 }
 
 export interface CacheDeps {
-  /** `subscriber` is used only with a near cache (invalidation messages). */
-  connections: Pick<RedisConnections, 'writer'> & Partial<Pick<RedisConnections, 'subscriber'>>;
+  connections: Pick<RedisConnections, 'writer'>;
   keys: Keyspace;
   stats?: Pick<Stats, 'record' | 'recordAccess'>;
   ttlSeconds: number;
@@ -69,7 +70,11 @@ export interface CacheDeps {
   lockTtlMs?: number;
   /** How long reads skip Redis after a connection failure (default 1000 ms). */
   breakMs?: number;
-  /** In-process copies of hot entries, bounded in bytes; each lives at most maxAgeMs (default 2000). */
+  /**
+   * In-process copies of hot entries (near-cache.ts), bounded in bytes, kept correct by Redis
+   * client tracking; a copy also never outlives its Redis TTL, nor maxAgeMs when given.
+   * Ignored (with a warning) on Redis Cluster.
+   */
   nearCache?: { maxBytes: number; maxAgeMs?: number } | false;
   logger?: { warn(obj: object, msg?: string): void };
 }
@@ -107,18 +112,21 @@ export function createCache(deps: CacheDeps): Cache {
   const graceSeconds = checkRange('graceSeconds', deps.graceSeconds, 0);
   const lock = createCacheLock(client, checkRange('lockTtlMs', deps.lockTtlMs ?? 5000, 10));
   const breaker = new CircuitBreaker(checkRange('breakMs', deps.breakMs ?? 1000, 0));
-  const origin = newOrigin();
-  const near = deps.nearCache
-    ? createNearCache({
-        origin,
-        maxBytes: checkRange('nearCache.maxBytes', deps.nearCache.maxBytes, 0),
-        maxAgeMs: checkRange('nearCache.maxAgeMs', deps.nearCache.maxAgeMs ?? 2000, 1),
-        subscriber: deps.connections.subscriber,
-        logger: deps.logger,
-      })
-    : undefined;
-  const announce = (pipeline: ChainableCommander, change: { keys?: string[]; prefix?: string }) =>
-    near ? near.announce(pipeline, change) : announceOnly(pipeline, origin, change);
+  let near: NearCache | null = null;
+  if (deps.nearCache && client instanceof Cluster) {
+    deps.logger?.warn({}, 'near cache is not supported on Redis Cluster: disabled');
+  } else if (deps.nearCache) {
+    const { maxBytes, maxAgeMs } = deps.nearCache;
+    near = createNearCache(client, {
+      maxBytes: checkRange('nearCache.maxBytes', maxBytes, 1024),
+      ...(maxAgeMs === undefined ? {} : { maxTtlMs: checkRange('nearCache.maxAgeMs', maxAgeMs, 1) }),
+      prefixes: [keys.cachePrefix],
+      ...(deps.logger ? { logger: deps.logger } : {}),
+    });
+  }
+  // Redis tells the near-cache about every write, ours included, a moment later; dropping our
+  // own copy at once keeps this process's reads after its own writes exact.
+  const forget = (key: string) => near?.forget(key);
   const readThrough = createReadThrough({
     client,
     keys,
@@ -156,13 +164,20 @@ export function createCache(deps: CacheDeps): Cache {
   }
 
   return {
-    async getOrLoad(id, loader, opts) {
+    async getOrLoad<T>(id: string, loader: () => Promise<T | null>, opts?: { ttlSeconds?: number }) {
       const key = keys.cacheEntry(id);
-      const ttl = ttlOrDefault(opts?.ttlSeconds, ttlSeconds);
-      return timed(key, loader, ttl, (source, latencyMs) => {
-        stats?.record(source, latencyMs);
-        stats?.recordAccess(id);
-      });
+      const ttl = opts?.ttlSeconds === undefined ? ttlSeconds : ttlOrDefault(opts.ttlSeconds, ttlSeconds);
+      const started = performance.now();
+      // Near-cache hit: answered in place, without Redis and without the read-through's promises.
+      const local = near === null ? undefined : near.get(key);
+      const outcome = local === undefined ? await readThrough.resolve(key, loader, ttl) : undefined;
+      const latencyMs = Math.round((performance.now() - started) * 1000) / 1000;
+      const source = outcome === undefined ? 'cache' : outcome.source;
+      stats?.record(source, latencyMs);
+      stats?.recordAccess(id);
+      if (outcome === undefined)
+        return { value: local!.value as T | null, source, latencyMs, ttlMs: local!.ttlMs };
+      return { ...outcome, latencyMs };
     },
 
     async getOrLoadQuery<T>(name: string, params: object, loader: () => Promise<T>) {
@@ -195,9 +210,8 @@ export function createCache(deps: CacheDeps): Cache {
     async set(id, value, ttl) {
       const key = keys.cacheEntry(id);
       const { payload, pttl } = entryFor(value, ttlOrDefault(ttl, ttlSeconds));
-      const pipeline = client.pipeline().set(key, payload, 'PX', pttl);
-      announce(pipeline, { keys: [key] });
-      await guarded('set', () => execPipeline(pipeline));
+      await guarded('set', () => client.set(key, payload, 'PX', pttl));
+      forget(key);
     },
 
     async setMany(entries, ttl) {
@@ -207,26 +221,25 @@ export function createCache(deps: CacheDeps): Cache {
       await guarded('setMany', async () => {
         for (let i = 0; i < rows.length; i += SET_BATCH) {
           const batch = rows.slice(i, i + SET_BATCH);
-          const pipeline = client.pipeline();
           if (client instanceof Cluster) {
             // Cache keys spread over slots and a cluster pipeline must stay in one: the SETs go
-            // out back to back (one write per node connection), the announcement after them.
+            // out back to back (one write per node connection).
             await Promise.all(batch.map((row) => client.set(row.key, row.payload, 'PX', row.pttl)));
           } else {
+            const pipeline = client.pipeline();
             for (const row of batch) pipeline.set(row.key, row.payload, 'PX', row.pttl);
+            await execPipeline(pipeline);
           }
-          announce(pipeline, { keys: batch.map((row) => row.key) });
-          await execPipeline(pipeline);
+          for (const row of batch) forget(row.key);
         }
       });
     },
 
     async invalidate(id) {
       const key = keys.cacheEntry(id);
-      const pipeline = client.pipeline().unlink(key);
-      announce(pipeline, { keys: [key] });
-      const [removed] = await guarded('invalidate', () => execPipeline(pipeline));
-      return Number(removed) > 0;
+      const removed = await guarded('invalidate', () => client.unlink(key));
+      forget(key);
+      return removed > 0;
     },
 
     async invalidatePrefix(prefix) {
@@ -234,9 +247,7 @@ export function createCache(deps: CacheDeps): Cache {
       // The query version must survive: deleting it would restart numbering and could revive old entries.
       return guarded('invalidatePrefix', async () => {
         const removed = await unlinkByPrefix(client, checked, { keep: new Set([keys.queryVersion()]) });
-        const pipeline = client.pipeline();
-        announce(pipeline, { prefix: checked });
-        await execPipeline(pipeline);
+        near?.clear();
         return removed;
       });
     },
@@ -252,6 +263,8 @@ export function createCache(deps: CacheDeps): Cache {
     inspect(key) {
       return guarded('inspect', () => inspectKey(client, key));
     },
+
+    near,
 
     close() {
       breaker.reset();

@@ -56,8 +56,11 @@ export interface NearCache {
   get(key: string): NearHit | undefined;
   /** Take before sending a Redis read whose answer may be stored with `fill`; -1 = do not store. */
   ticket(): number;
-  /** Stores a value read from Redis with `ttlMs` left; false when refused (raced, too big, inactive). */
-  fill(key: string, value: unknown, ttlMs: number, ticket: number): boolean;
+  /**
+   * Stores a value read from Redis with `ttlMs` left; false when refused (raced, too big,
+   * inactive). `jsonLength`: the stored JSON's length when the caller has it (else measured).
+   */
+  fill(key: string, value: unknown, ttlMs: number, ticket: number, jsonLength?: number): boolean;
   /** This process changed the key: drop it now, without waiting for Redis' message. */
   forget(key: string): void;
   /** Drops every entry. */
@@ -87,7 +90,11 @@ function deepFreeze(value: unknown): void {
 }
 
 /** An L1 with no Redis link, for unit use; `createNearCache` wires it to tracking. */
-export function createNearStore(maxBytes: number, maxTtlMs = Number.POSITIVE_INFINITY) {
+export function createNearStore(
+  maxBytes: number,
+  maxTtlMs = Number.POSITIVE_INFINITY,
+  prefixes: readonly string[] = ['data:'],
+) {
   if (!Number.isInteger(maxBytes) || maxBytes < 1024) {
     throw new RangeError(`near-cache maxBytes must be an integer >= 1024, got ${maxBytes}`);
   }
@@ -139,13 +146,20 @@ export function createNearStore(maxBytes: number, maxTtlMs = Number.POSITIVE_INF
     ticket(): number {
       return active ? seq : -1;
     },
-    fill(key: string, value: unknown, ttlMs: number, ticket: number): boolean {
-      if (!active || ticket < floor || (recent.get(key) ?? 0) > ticket || !(ttlMs > 0)) {
+    fill(key: string, value: unknown, ttlMs: number, ticket: number, jsonLength?: number): boolean {
+      if (
+        !active ||
+        ticket < floor ||
+        (recent.get(key) ?? 0) > ticket ||
+        !(ttlMs > 0) ||
+        // Only tracked keys: nobody would tell us when another key changes.
+        !prefixes.some((p) => key.startsWith(p))
+      ) {
         counters.rejectedFills++;
         return false;
       }
-      const json = value === null ? '' : JSON.stringify(value);
-      const size = (json?.length ?? 0) + 2 * key.length + NEAR_ENTRY_OVERHEAD_BYTES;
+      const length = jsonLength ?? (JSON.stringify(value)?.length || 0);
+      const size = length + 2 * key.length + NEAR_ENTRY_OVERHEAD_BYTES;
       if (size > maxBytes) {
         counters.rejectedFills++;
         return false;
@@ -184,12 +198,13 @@ export function createNearCache(source: Redis | Cluster, opts: NearCacheOptions)
   if ((source as Cluster).isCluster) {
     throw new RangeError('near-cache: Redis Cluster is not supported (see near-cache.ts)');
   }
-  const store = createNearStore(opts.maxBytes, opts.maxTtlMs);
+  const prefixes = opts.prefixes ?? ['data:'];
+  const store = createNearStore(opts.maxBytes, opts.maxTtlMs, prefixes);
   const waiting = new Set<() => void>();
   const tracking: InvalidationTracking = startInvalidationTracking(
     {
       source: source as Redis,
-      prefixes: opts.prefixes ?? ['data:'],
+      prefixes,
       ...(opts.heartbeatMs === undefined ? {} : { heartbeatMs: opts.heartbeatMs }),
       ...(opts.logger ? { logger: opts.logger } : {}),
     },

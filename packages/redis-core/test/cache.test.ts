@@ -352,10 +352,15 @@ describe('near cache', () => {
     try {
       const a = makeCache({ nearCache: { maxBytes: 1_000_000, maxAgeMs: 5000 } }, nearConns);
       const b = makeCache(); // another process, no near cache of its own
-      await sleep(100); // let a's subscriber connect
+      await a.near!.ready(); // client tracking on, invalidations subscribed
       let loads = 0;
       const loader = async (): Promise<{ loads: number | string }> => ({ loads: ++loads });
       expect((await a.getOrLoad('near-1', loader)).source).toBe('database');
+      // Redis reports a's own write too: the copy is kept from the first read after that report.
+      await waitUntil(async () => {
+        await a.getOrLoad('near-1', loader);
+        return a.near!.get('data:near-1') !== undefined;
+      }, 1000);
       const before = await commandCalls(raw);
       for (let i = 0; i < 20; i++)
         expect(await a.getOrLoad('near-1', loader)).toMatchObject({ source: 'cache' });
@@ -369,13 +374,21 @@ describe('near cache', () => {
       await b.invalidatePrefix('data:near-');
       await waitUntil(async () => (await a.getOrLoad('near-1', loader)).source === 'database', 1000);
 
-      // A change no one announced (redis-cli SET) is seen once the copy's age bound passes.
+      // A change made outside any cache (redis-cli SET) is reported by Redis as well.
       const short = makeCache({ nearCache: { maxBytes: 1_000_000, maxAgeMs: 200 } }, nearConns);
-      await short.getOrLoad('near-2', async () => ({ v: 1 }));
+      await short.near!.ready();
+      const versioned = async () => ({ v: 1 });
+      await short.getOrLoad('near-2', versioned);
+      await waitUntil(async () => {
+        await short.getOrLoad('near-2', versioned);
+        return short.near!.get('data:near-2') !== undefined;
+      }, 1000);
       await raw.set('data:near-2', '{"v":2}', 'EX', 60);
-      expect((await short.getOrLoad('near-2', loader)).value).toEqual({ v: 1 });
+      await waitUntil(async () => (await short.getOrLoad('near-2', versioned)).value?.v === 2, 1000);
+      expect(short.near!.get('data:near-2')?.value).toEqual({ v: 2 });
+      // maxAgeMs still bounds a copy's life.
       await sleep(250);
-      expect((await short.getOrLoad('near-2', loader)).value).toEqual({ v: 2 });
+      expect(short.near!.get('data:near-2')).toBeUndefined();
     } finally {
       await nearConns.close();
     }

@@ -1,0 +1,101 @@
+import type { Cluster, Redis } from 'ioredis';
+import { execPipeline } from './cache-guard.js';
+import { cacheScripts } from './cache-scripts.js';
+
+/**
+ * The hit path's Redis read (GET + PTTL of one entry), coalesced: the reads asked for during
+ * one turn of the event loop go out together. One read alone is a pipelined GET + PTTL; two or
+ * more are ONE `EVALSHA cache-read-n` carrying all their keys, answered by one reply. Measured
+ * (docs/benchmarks.md) the batch costs the Node process about half the CPU of a plain GET per
+ * read (one command object, one socket write, one reply for the whole batch) and Redis less
+ * than GET + PTTL per read. Every read is still one round trip.
+ *
+ * A key Redis refuses (WRONGTYPE) fails only its own read. Redis Cluster keeps one pipelined
+ * GET + PTTL per read: a script's keys must share a slot, and cache keys are spread on purpose.
+ */
+export type EntryRead = [raw: string | null, pttl: number];
+
+export interface EntryReader {
+  read(key: string): Promise<EntryRead>;
+}
+
+/** Keys per script call: bounds how long one call keeps Redis busy. */
+export const MAX_READ_BATCH = 256;
+/** The script's marker (in place of a PTTL) for a key whose GET failed; the value slot holds the error. */
+const READ_ERROR = -3;
+
+interface Waiter {
+  key: string;
+  resolve(read: EntryRead): void;
+  reject(err: unknown): void;
+}
+
+const asRaw = (value: unknown): string | null =>
+  value === null || value === undefined ? null : String(value);
+
+export function createEntryReader(client: Redis | Cluster): EntryReader {
+  async function readOne(key: string): Promise<EntryRead> {
+    const [raw, pttl] = await execPipeline(client.pipeline().get(key).pttl(key));
+    return [asRaw(raw), Number(pttl)];
+  }
+  if ((client as Cluster).isCluster) return { read: readOne };
+
+  let pending: Waiter[] = [];
+  let scheduled = false;
+
+  function sendOne(waiter: Waiter): void {
+    readOne(waiter.key).then(waiter.resolve, waiter.reject);
+  }
+
+  function sendMany(batch: Waiter[]): void {
+    cacheScripts.readMany
+      .run(
+        client,
+        batch.map((w) => w.key),
+        [],
+      )
+      .then(
+        (reply) => {
+          const values = reply as unknown[];
+          for (let i = 0; i < batch.length; i++) {
+            const waiter = batch[i] as Waiter;
+            const pttl = Number(values[2 * i + 1]);
+            if (pttl === READ_ERROR) waiter.reject(new Error(String(values[2 * i])));
+            else waiter.resolve([asRaw(values[2 * i]), pttl]);
+          }
+        },
+        (err: unknown) => {
+          for (const waiter of batch) waiter.reject(err);
+        },
+      );
+  }
+
+  function flush(): void {
+    scheduled = false;
+    const all = pending;
+    pending = [];
+    if (all.length === 1) {
+      sendOne(all[0] as Waiter);
+      return;
+    }
+    for (let i = 0; i < all.length; i += MAX_READ_BATCH) {
+      const batch = all.length <= MAX_READ_BATCH ? all : all.slice(i, i + MAX_READ_BATCH);
+      if (batch.length === 1) sendOne(batch[0] as Waiter);
+      else sendMany(batch);
+    }
+  }
+
+  return {
+    read(key) {
+      return new Promise<EntryRead>((resolve, reject) => {
+        pending.push({ key, resolve, reject });
+        if (!scheduled) {
+          scheduled = true;
+          // setImmediate rather than nextTick: the reads started by every socket event of this
+          // loop turn (many HTTP requests) share one call instead of one call per request.
+          setImmediate(flush);
+        }
+      });
+    },
+  };
+}

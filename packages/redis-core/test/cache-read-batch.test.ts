@@ -1,0 +1,97 @@
+import { cleanupAll, type RedisServer, startRedis } from '@app/testing';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEntryReader, MAX_READ_BATCH } from '../src/cache-read-batch.js';
+
+let server: RedisServer;
+let client: Redis;
+let raw: Redis;
+
+async function calls(): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for (const m of (await raw.info('commandstats')).matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm))
+    out.set(m[1]!, Number(m[2]));
+  return out;
+}
+
+function delta(before: Map<string, number>, after: Map<string, number>): Record<string, number> {
+  const d: Record<string, number> = {};
+  for (const [k, v] of after)
+    if (v - (before.get(k) ?? 0) > 0 && k !== 'info') d[k] = v - (before.get(k) ?? 0);
+  return d;
+}
+
+beforeAll(async () => {
+  server = await startRedis();
+  client = server.client();
+  raw = server.client();
+});
+
+afterAll(async () => {
+  await cleanupAll();
+});
+
+describe('batched entry reads', () => {
+  it('sends reads of one loop turn as one EVALSHA and answers each with its value and PTTL', async () => {
+    const reader = createEntryReader(client);
+    await raw.set('data:b1', '{"a":1}', 'PX', 60_000);
+    await raw.set('data:b2', '"two"');
+    // Loads the script once (NOSCRIPT → EVAL) outside the measured part.
+    await Promise.all([reader.read('data:b1'), reader.read('data:b2')]);
+    const before = await calls();
+    const [one, two, missing] = await Promise.all([
+      reader.read('data:b1'),
+      reader.read('data:b2'),
+      reader.read('data:none'),
+    ]);
+    const d = delta(before, await calls());
+    expect(d.evalsha).toBe(1);
+    expect(d.get).toBe(3); // GET and PTTL inside the script
+    expect(one[0]).toBe('{"a":1}');
+    expect(one[1]).toBeGreaterThan(50_000);
+    expect(two).toEqual(['"two"', -1]);
+    expect(missing).toEqual([null, -2]);
+  });
+
+  it('keeps a lone read a plain GET + PTTL', async () => {
+    const reader = createEntryReader(client);
+    const before = await calls();
+    expect(await reader.read('data:b2')).toEqual(['"two"', -1]);
+    expect(delta(before, await calls())).toEqual({ get: 1, pttl: 1 });
+  });
+
+  it('fails only the read of a key of the wrong type', async () => {
+    const reader = createEntryReader(client);
+    await raw.rpush('data:list', 'x');
+    const results = await Promise.allSettled([
+      reader.read('data:b2'),
+      reader.read('data:list'),
+      reader.read('data:b1'),
+    ]);
+    expect(results[0]).toMatchObject({ status: 'fulfilled', value: ['"two"', -1] });
+    expect(results[1].status).toBe('rejected');
+    expect(String((results[1] as PromiseRejectedResult).reason)).toMatch(/WRONGTYPE/);
+    expect(results[2]).toMatchObject({ status: 'fulfilled' });
+  });
+
+  it('splits a large turn into bounded script calls and keeps every answer in place', async () => {
+    const reader = createEntryReader(client);
+    const n = MAX_READ_BATCH * 2 + 3;
+    const p = raw.pipeline();
+    for (let i = 0; i < n; i++) p.set(`data:many${i}`, String(i));
+    await p.exec();
+    const before = await calls();
+    const reads = await Promise.all(Array.from({ length: n }, (_, i) => reader.read(`data:many${i}`)));
+    expect(reads.map(([v]) => Number(v))).toEqual(Array.from({ length: n }, (_, i) => i));
+    expect(delta(before, await calls()).evalsha).toBe(3);
+  });
+
+  it('rejects every waiting read when the connection is gone', async () => {
+    const lost = server.client({ maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const reader = createEntryReader(lost);
+    await lost.ping();
+    lost.disconnect();
+    const results = await Promise.allSettled([reader.read('data:b1'), reader.read('data:b2')]);
+    expect(results.every((r) => r.status === 'rejected')).toBe(true);
+  });
+});
