@@ -1,0 +1,75 @@
+import { type Summary, summarize } from './stats.js';
+
+/**
+ * Interleaved rounds: every variant runs once per round (A B C, then B C A, …), so a noisy
+ * neighbour on the shared cores slows all variants alike instead of one of them.
+ */
+export interface Variant {
+  name: string;
+  /** One measurement; higher or lower is better depending on the suite's unit. */
+  measure(round: number): Promise<number>;
+  /** Untimed run before round 0. */
+  warmup?(): Promise<void>;
+}
+
+export async function interleave(
+  variants: Variant[],
+  rounds: number,
+  onSample?: (variant: string, round: number, value: number) => void,
+): Promise<Map<string, Summary>> {
+  for (const v of variants) await v.warmup?.();
+  const samples = new Map<string, number[]>(variants.map((v) => [v.name, []]));
+  for (let round = 0; round < rounds; round++) {
+    for (let i = 0; i < variants.length; i++) {
+      const v = variants[(i + round) % variants.length]!;
+      const value = await v.measure(round);
+      samples.get(v.name)!.push(value);
+      onSample?.(v.name, round, value);
+    }
+  }
+  return new Map([...samples].map(([name, s]) => [name, summarize(s)]));
+}
+
+/** A pseudo-random key order shared by every variant (uniform, deterministic). */
+export function keyOrder(keys: number, length = 1 << 16, seed = 42): Uint32Array {
+  const order = new Uint32Array(length);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < length; i++) {
+    // xorshift32: cheap and good enough for a uniform spread of keys
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    order[i] = x % keys;
+  }
+  return order;
+}
+
+/**
+ * Closed-loop throughput: `concurrency` callers each await one operation after another for
+ * `durationMs`. Returns operations per second. The clock is read every 64 operations so the
+ * loop itself costs next to nothing next to the fastest variant.
+ */
+export async function throughput(
+  op: (index: number) => Promise<unknown>,
+  opts: { concurrency: number; durationMs: number; order: Uint32Array },
+): Promise<number> {
+  const { order } = opts;
+  const mask = order.length - 1;
+  let done = 0;
+  let cursor = 0;
+  const start = performance.now();
+  const end = start + opts.durationMs;
+  let stop = false;
+  async function caller(): Promise<void> {
+    let n = 0;
+    while (!stop) {
+      await op(order[cursor++ & mask]!);
+      if ((++n & 63) === 0 && performance.now() >= end) stop = true;
+    }
+    done += n;
+  }
+  await Promise.all(Array.from({ length: opts.concurrency }, caller));
+  return done / ((performance.now() - start) / 1000);
+}

@@ -1,0 +1,122 @@
+import { startRedis } from '@app/testing';
+import autocannon from 'autocannon';
+import { Redis } from 'ioredis';
+import { type Child, startChild } from '../lib/child.js';
+import type { BenchConfig } from '../lib/config.js';
+import { benchValues } from '../lib/data.js';
+import type { SuiteResult } from '../lib/report.js';
+import { interleave, keyOrder, type Variant } from '../lib/rounds.js';
+import { roundRatios } from '../lib/stats.js';
+
+/** The API's settings in this benchmark: a production-like log level and no per-client rate limit. */
+export const API_BENCH_ENV = {
+  LOG_LEVEL: 'warn',
+  RATE_LIMIT_PER_MINUTE: '0',
+  CACHE_TTL_SECONDS: '3600',
+  SEED_CATALOG: 'false',
+};
+
+const VARIANTS = {
+  expressOk: { label: 'Express 5 returning {ok:true}', variant: 'express-ok', env: {} },
+  expressGet: { label: 'bare Express handler: one ioredis GET', variant: 'express-get', env: {} },
+  apiL2: {
+    label: 'ours GET /api/data/:id, L2 (Redis) hit',
+    variant: 'api',
+    env: { ...API_BENCH_ENV, NEAR_CACHE: 'false' },
+  },
+  apiL1: {
+    label: 'ours GET /api/data/:id, near-cache hit',
+    variant: 'api',
+    env: { ...API_BENCH_ENV, NEAR_CACHE: 'true' },
+  },
+} as const;
+
+async function load(port: number, ids: string[], durationSec: number, connections: number) {
+  const order = keyOrder(ids.length, 1 << 16, 9);
+  let i = 0;
+  const result = await autocannon({
+    url: `http://127.0.0.1:${port}`,
+    connections,
+    duration: durationSec,
+    requests: [
+      {
+        method: 'GET',
+        setupRequest: (req) => ({ ...req, path: `/api/data/${ids[order[i++ & 0xffff]!]}` }),
+      },
+    ],
+  });
+  return {
+    rps: result.requests.average,
+    bad: result.non2xx + result.errors + result.timeouts,
+    p99: result.latency.p99,
+  };
+}
+
+/**
+ * HTTP cache hits under autocannon (-c 50): each server runs in its own process; autocannon runs
+ * in this one. Every variant reads the same warm `data:<id>` keys in the same random order.
+ */
+export async function httpSuite(cfg: BenchConfig): Promise<SuiteResult> {
+  const server = await startRedis();
+  const values = benchValues(cfg.keys, cfg.valueBytes);
+  const ids = values.map((v) => v.id);
+  const seed = new Redis(server.url);
+  const p = seed.pipeline();
+  for (const v of values) p.set(`data:${v.id}`, JSON.stringify(v), 'PX', 3600_000);
+  await p.exec();
+  seed.disconnect();
+
+  const servers: Record<string, { child: Child; port: number }> = {};
+  for (const [id, v] of Object.entries(VARIANTS)) {
+    const child = startChild('http-server.ts');
+    const { port } = await child.request<{ port: number }>({
+      type: 'start',
+      url: server.url,
+      variant: v.variant,
+      env: v.env,
+    });
+    servers[id] = { child, port };
+  }
+  let bad = 0;
+  const p99 = new Map<string, number[]>();
+  const variants: Variant[] = Object.keys(VARIANTS).map((id) => ({
+    name: id,
+    warmup: async () => {
+      await load(servers[id]!.port, ids, Math.max(1, Math.round(cfg.warmupMs / 1000)), cfg.httpConnections);
+    },
+    measure: async () => {
+      const r = await load(servers[id]!.port, ids, cfg.httpDurationSec, cfg.httpConnections);
+      bad += r.bad;
+      p99.set(id, [...(p99.get(id) ?? []), r.p99]);
+      return r.rps;
+    },
+  }));
+  const results = await interleave(variants, cfg.rounds);
+  for (const s of Object.values(servers)) {
+    await s.child.request({ type: 'stop' }).catch(() => {});
+    await s.child.stop();
+  }
+  await server.destroy();
+
+  const base = results.get('expressGet')!.samples;
+  return {
+    id: 'http',
+    title: 'HTTP cache hits (autocannon)',
+    description: `${cfg.httpConnections} connections, ${cfg.httpDurationSec} s per round, ${cfg.keys.toLocaleString('en')} keys of ${cfg.valueBytes}-byte JSON, random ids. API settings: ${Object.entries(
+      API_BENCH_ENV,
+    )
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ')}.`,
+    unit: 'req/s',
+    higherIsBetter: true,
+    baseline: 'expressGet',
+    rows: Object.entries(VARIANTS).map(([id, v]) => ({
+      id,
+      name: v.label,
+      ...results.get(id)!,
+      vsBaseline: roundRatios(results.get(id)!.samples, base),
+      detail: `latency p99 ${Math.max(...(p99.get(id) ?? [Number.NaN]))} ms (worst round)`,
+    })),
+    notes: [`non-2xx, errors and timeouts over all rounds: ${bad}`],
+  };
+}
