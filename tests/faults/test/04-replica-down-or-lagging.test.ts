@@ -55,7 +55,10 @@ async function writeThenRead(rounds: number, id: string) {
   const examples: string[] = [];
   for (let i = 1; i <= rounds; i++) {
     const price = 1000 + i + Math.random();
-    const put = await call(api.base, 'PUT', `/api/db/product/${id}`, { body: { price }, headers: adminHeaders });
+    const put = await call(api.base, 'PUT', `/api/db/product/${id}`, {
+      body: { price },
+      headers: adminHeaders,
+    });
     if (put.status !== 200) {
       failed += 1;
       continue;
@@ -108,7 +111,12 @@ async function readsDuring(durationMs: number, fault: () => Promise<void> | void
     reads_ok_again_after_ms: round(lastBadEnd),
     failed_reads_started_after_1s: bad.filter((a) => a.startedAt - faultAt >= FALLBACK_BOUND_MS).length,
     max_latency_ms: round(Math.max(...after.map((a) => a.ms))),
-    p99_latency_ms: round(percentile(after.map((a) => a.ms), 99)),
+    p99_latency_ms: round(
+      percentile(
+        after.map((a) => a.ms),
+        99,
+      ),
+    ),
     last: after,
   };
 }

@@ -34,7 +34,10 @@ describe('all of Redis down', () => {
     const env = { REDIS_URL: redis.url, REDIS_COMMAND_TIMEOUT_MS: String(COMMAND_TIMEOUT_MS) };
     api = await startApi({ ...env, RATE_LIMIT_PER_MINUTE: '1000000' }, { seed: true });
     const worker = await startWorkerProcess({ ...env, WORKER_HEARTBEAT_MS: '500' });
-    await waitUntil(async () => ((await call(api!.base, 'GET', '/api/jobs')).body as JobsBody).worker.alive, 10_000);
+    await waitUntil(
+      async () => ((await call(api!.base, 'GET', '/api/jobs')).body as JobsBody).worker.alive,
+      10_000,
+    );
 
     const paths: [string, string][] = [
       ['GET', '/api/data/prod1'],
@@ -96,7 +99,12 @@ describe('all of Redis down', () => {
           round(Math.max(0, ...outage.filter((a) => a.route === `${m} ${p}`).map((a) => a.ms))),
         ]),
       ),
-      p99_latency_ms: round(percentile(outage.map((a) => a.ms), 99)),
+      p99_latency_ms: round(
+        percentile(
+          outage.map((a) => a.ms),
+          99,
+        ),
+      ),
       non_json_answers: nonJson.length,
       worker_process_survived: workerAliveThroughout,
       worker_pid_unchanged: worker.isRunning(),
@@ -118,4 +126,3 @@ describe('all of Redis down', () => {
     expect(cacheEntries).toBe(3);
   }, 120_000);
 });
-

@@ -17,7 +17,6 @@ import {
   readWorkerStatus,
 } from '@app/redis-core';
 import { cleanupAll, type RedisServer, startRedis, waitUntil } from '@app/testing';
-import type { QueueEvents } from 'bullmq';
 import { afterAll, describe, expect, it } from 'vitest';
 import { sleep } from '../src/http.js';
 import { recordResult } from '../src/results.js';
@@ -37,15 +36,18 @@ async function setup(server: RedisServer, products: number) {
   await createCatalog({ connections, keys }).seedIfEmpty(generateProducts(products, { seed: 6 }));
   const deps = { connection: connections.queueConnectionOptions(), prefix: keys.jobsPrefix };
   const producer: JobProducer = createJobProducer(deps as Parameters<typeof createJobProducer>[0]);
-  const events: QueueEvents = createQueueEvents(deps as Parameters<typeof createQueueEvents>[0]);
+  const events = createQueueEvents(deps as Parameters<typeof createQueueEvents>[0]);
   open.push(events, producer);
   await events.waitUntilReady();
   const seen = { completed: [] as string[], stalled: [] as string[], failed: [] as string[] };
-  events.on('completed', ({ jobId }) => seen.completed.push(jobId));
-  events.on('stalled', ({ jobId }) => seen.stalled.push(jobId));
-  events.on('failed', ({ jobId }) => seen.failed.push(jobId));
+  events.on('completed', ({ jobId }: { jobId: string }) => seen.completed.push(jobId));
+  events.on('stalled', ({ jobId }: { jobId: string }) => seen.stalled.push(jobId));
+  events.on('failed', ({ jobId }: { jobId: string }) => seen.failed.push(jobId));
   return { connections, producer, seen };
 }
+
+const progressDone = (view: { progress?: unknown } | null) =>
+  (view?.progress as { done?: number } | undefined)?.done ?? 0;
 
 async function countCacheEntries(server: RedisServer): Promise<number> {
   const client = server.client();
@@ -73,8 +75,8 @@ describe('worker killed mid-job', () => {
     const doomed = await startWorkerProcess(env);
     // 20 batches × 250 ms of simulated origin latency: a job of about 5 s.
     const job = await producer.enqueue(JOB.warmAll, { batchSize: 100 });
-    await waitUntil(async () => ((await producer.get(job.id))?.progress as { done?: number })?.done! > 0, 15_000);
-    const progressAtKill = ((await producer.get(job.id))?.progress as { done: number }).done;
+    await waitUntil(async () => progressDone(await producer.get(job.id)) > 0, 15_000);
+    const progressAtKill = progressDone(await producer.get(job.id));
     doomed.child.kill('SIGKILL');
     const killedAt = Date.now();
     expect((await doomed.exited).signal).toBe('SIGKILL');
@@ -89,7 +91,8 @@ describe('worker killed mid-job', () => {
     const status = await readWorkerStatus(connections.writer, keys);
 
     recordResult('06-worker-killed-sigkill', {
-      fault: 'SIGKILL of the worker process during a 2,000-product warm job (lock 1.5 s, stalled check 0.5 s)',
+      fault:
+        'SIGKILL of the worker process during a 2,000-product warm job (lock 1.5 s, stalled check 0.5 s)',
       progress_at_kill: progressAtKill,
       completed_after_kill_ms: completedAfterMs,
       stalled_events: seen.stalled.filter((id) => id === job.id).length,
@@ -104,7 +107,7 @@ describe('worker killed mid-job', () => {
     expect(seen.completed.filter((id) => id === job.id)).toHaveLength(1);
     expect(seen.failed).toEqual([]);
     expect(done?.state).toBe('completed');
-    expect((done?.result as { items: number }).items).toBe(2000);
+    expect((done?.result as { items?: number } | undefined)?.items).toBe(2000);
     expect(entries).toBe(2000);
     expect(status.lastResults[JOB.warmAll]).toMatchObject({ jobId: job.id, ok: true });
     expect(await producer.counts()).toMatchObject({ active: 0, waiting: 0, failed: 0 });

@@ -4,7 +4,13 @@
  * (database.conf: noeviction) and the queue role (queue.conf: noeviction) filled up: writes are
  * refused with OOM, the API answers 503 E_STORE_FULL, and no product or job is evicted.
  */
-import { createCache, createConnections, createKeyspace, generateProducts, type Product } from '@app/redis-core';
+import {
+  createCache,
+  createConnections,
+  createKeyspace,
+  generateProducts,
+  type Product,
+} from '@app/redis-core';
 import { cleanupAll, type RedisServer, startRedis } from '@app/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { adminHeaders, type RunningApi, startApi } from '../src/api.js';
@@ -56,12 +62,22 @@ describe('memory full', () => {
     const connections = createConnections({ kind: 'standalone', url: server.url });
     closers.push(() => connections.close());
     const keys = createKeyspace();
-    const cache = createCache({ connections, keys, ttlSeconds: 600, jitter: 0.1, negativeTtlSeconds: 10, graceSeconds: 0 });
+    const cache = createCache({
+      connections,
+      keys,
+      ttlSeconds: 600,
+      jitter: 0.1,
+      negativeTtlSeconds: 10,
+      graceSeconds: 0,
+    });
     const padding = 'x'.repeat(1000);
     let errors = 0;
     const total = 20_000;
     for (let i = 0; i < total; i += 500) {
-      const batch = Array.from({ length: 500 }, (_, j) => [`item-${i + j}`, { id: i + j, padding }] as [string, unknown]);
+      const batch = Array.from(
+        { length: 500 },
+        (_, j) => [`item-${i + j}`, { id: i + j, padding }] as [string, unknown],
+      );
       await cache.setMany(batch).catch(() => (errors += 1));
     }
     // Cache-aside keeps working at the memory limit: misses load and store, hits hit.
@@ -142,13 +158,19 @@ describe('memory full', () => {
   it('queue role: full queue Redis refuses new jobs with 503 E_STORE_FULL and evicts no job', async () => {
     const db = await startRedis({ appendonly: true });
     const queue = await startRedis({ configLines: roleConfLines('queue'), appendonly: true });
-    const api = await startApi({ REDIS_URL: db.url, QUEUE_REDIS_URL: queue.url, RATE_LIMIT_PER_MINUTE: '0' }, { seed: true });
+    const api = await startApi(
+      { REDIS_URL: db.url, QUEUE_REDIS_URL: queue.url, RATE_LIMIT_PER_MINUTE: '0' },
+      { seed: true },
+    );
     apis.push(api);
     await call(api.base, 'POST', '/api/jobs/warm-all', { headers: adminHeaders });
     await tighten(queue, 400 * 1024);
     const answers: Answer[] = [];
     for (let i = 0; i < 3000; i++) {
-      const answer = await call(api.base, 'POST', '/api/jobs/warm-top', { body: { n: 10 }, headers: adminHeaders });
+      const answer = await call(api.base, 'POST', '/api/jobs/warm-top', {
+        body: { n: 10 },
+        headers: adminHeaders,
+      });
       answers.push(answer);
       if (answers.filter((a) => a.status === 503).length >= 20) break;
     }

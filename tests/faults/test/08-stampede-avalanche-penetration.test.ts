@@ -12,8 +12,8 @@ import { createCache, createConnections, createKeyspace, loadConfig } from '@app
 import { cleanupAll, type RedisServer, startRedis, waitUntil } from '@app/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningApi, startApi } from '../src/api.js';
-import { type Answer, call, histogram, pool, round, sleep } from '../src/http.js';
 import { faultsDir } from '../src/cli.js';
+import { type Answer, call, histogram, pool, round, sleep } from '../src/http.js';
 import { recordResult } from '../src/results.js';
 
 let server: RedisServer;
@@ -29,10 +29,14 @@ afterAll(async () => {
 });
 
 function startReader(hotId: string, ttlSeconds: number) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/stampede-reader.ts', server.url, hotId, String(ttlSeconds)], {
-    cwd: faultsDir,
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'src/stampede-reader.ts', server.url, hotId, String(ttlSeconds)],
+    {
+      cwd: faultsDir,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    },
+  );
   children.push(child);
   let out = '';
   let err = '';
@@ -44,7 +48,14 @@ function startReader(hotId: string, ttlSeconds: number) {
     ready: () => waitUntil(() => out.includes('READY'), 30_000, `reader did not start: ${err}`),
     result(n: number) {
       const m = new RegExp(`DONE ${n} (.*)`).exec(out);
-      return m ? (JSON.parse(m[1] as string) as { database: number; cache: number; errors: number; loadedBy: number[] }) : null;
+      return m
+        ? (JSON.parse(m[1] as string) as {
+            database: number;
+            cache: number;
+            errors: number;
+            loadedBy: number[];
+          })
+        : null;
     },
   };
 }
@@ -72,7 +83,10 @@ describe('stampede, avalanche, penetration', () => {
       });
     }
     for (const r of readers) r.child.stdin?.end();
-    recordResult('08-stampede', { fault: 'hot key expired; 4 processes × 250 concurrent reads; 200 ms loader', rounds });
+    recordResult('08-stampede', {
+      fault: 'hot key expired; 4 processes × 250 concurrent reads; 200 ms loader',
+      rounds,
+    });
     for (const r of rounds) {
       expect(r.reads).toBe(1000);
       expect(r.errors).toBe(0);
@@ -87,7 +101,14 @@ describe('stampede, avalanche, penetration', () => {
     closers.push(() => connections.close());
     const keys = createKeyspace();
     const spreadOf = async (jitter: number, prefix: string) => {
-      const cache = createCache({ connections, keys, ttlSeconds: config.cacheTtlSeconds, jitter, negativeTtlSeconds: 10, graceSeconds: 0 });
+      const cache = createCache({
+        connections,
+        keys,
+        ttlSeconds: config.cacheTtlSeconds,
+        jitter,
+        negativeTtlSeconds: 10,
+        graceSeconds: 0,
+      });
       const ids = Array.from({ length: 10_000 }, (_, i) => `${prefix}-${i}`);
       await cache.setMany(ids.map((id) => [id, { id }]));
       const pipeline = connections.writer.pipeline();
@@ -114,7 +135,9 @@ describe('stampede, avalanche, penetration', () => {
     });
     const window = config.cacheTtlSeconds * config.cacheTtlJitter * 2; // 12 s
     expect(jittered.entries).toBe(10_000);
-    expect(jittered.min_ttl_s).toBeGreaterThanOrEqual(config.cacheTtlSeconds * (1 - config.cacheTtlJitter) - 1);
+    expect(jittered.min_ttl_s).toBeGreaterThanOrEqual(
+      config.cacheTtlSeconds * (1 - config.cacheTtlJitter) - 1,
+    );
     expect(jittered.max_ttl_s).toBeLessThanOrEqual(config.cacheTtlSeconds * (1 + config.cacheTtlJitter));
     expect(jittered.max_ttl_s - jittered.min_ttl_s).toBeGreaterThanOrEqual(0.9 * window);
     // Uniform over 12 s would be ~833 a second; allow twice that in the busiest second.
@@ -156,7 +179,9 @@ describe('stampede, avalanche, penetration', () => {
       negative_ttl_windows_elapsed: windows,
     });
     expect(answers.length).toBe(10_000);
-    expect(answers.every((a) => a.status === 404 && (a.body as { code?: string }).code === 'E_NOT_FOUND')).toBe(true);
+    expect(
+      answers.every((a) => a.status === 404 && (a.body as { code?: string }).code === 'E_NOT_FOUND'),
+    ).toBe(true);
     expect(originQueries).toBeGreaterThanOrEqual(1);
     expect(originQueries).toBeLessThanOrEqual(windows);
   }, 120_000);
@@ -164,7 +189,10 @@ describe('stampede, avalanche, penetration', () => {
   it('a loader paused past its lock lifetime never overwrites the newer value (20 of 20)', async () => {
     const connectionsA = createConnections({ kind: 'standalone', url: server.url });
     const connectionsB = createConnections({ kind: 'standalone', url: server.url });
-    closers.push(() => connectionsA.close(), () => connectionsB.close());
+    closers.push(
+      () => connectionsA.close(),
+      () => connectionsB.close(),
+    );
     const keys = createKeyspace();
     const base = { keys, ttlSeconds: 60, jitter: 0, negativeTtlSeconds: 10, graceSeconds: 0, lockTtlMs: 300 };
     const slow = createCache({ ...base, connections: connectionsA });
