@@ -46,4 +46,5 @@ export const cacheScripts = {
   release: loadScript('cache-release-1.lua'),
   refreshLock: loadScript('cache-refresh-lock-2.lua'),
   readMany: loadScript('cache-read-n.lua'),
+  setMany: loadScript('cache-set-n.lua'),
 };

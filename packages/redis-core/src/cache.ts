@@ -7,10 +7,11 @@ import {
   validateCachePrefix,
 } from './cache-browser.js';
 import { encodeEntry, jitteredTtlMs } from './cache-envelope.js';
-import { CircuitBreaker, execPipeline, guarded } from './cache-guard.js';
+import { CircuitBreaker, guarded } from './cache-guard.js';
 import { createCacheLock } from './cache-lock.js';
 import { createQueryVersion, queryHash, validateQueryName } from './cache-query.js';
 import { callLoader, createReadThrough } from './cache-read-through.js';
+import { cacheScripts } from './cache-scripts.js';
 import type { RedisConnections } from './connections.js';
 import { ValidationError } from './errors.js';
 import type { Keyspace } from './keys.js';
@@ -80,6 +81,8 @@ export interface CacheDeps {
 }
 
 const SET_BATCH = 500;
+/** setMany batches sent before waiting for the oldest one. */
+const SET_WINDOW = 4;
 
 function checkRange(name: string, value: number, min: number, max = Number.POSITIVE_INFINITY): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
@@ -218,19 +221,35 @@ export function createCache(deps: CacheDeps): Cache {
       const seconds = ttlOrDefault(ttl, ttlSeconds);
       // Validate every id before writing anything, so a bad id never leaves a half-written batch.
       const rows = entries.map(([id, value]) => ({ key: keys.cacheEntry(id), ...entryFor(value, seconds) }));
+      const writeBatch = async (batch: typeof rows) => {
+        if (client instanceof Cluster) {
+          // Cache keys spread over slots and a cluster pipeline must stay in one: the SETs go
+          // out back to back (one write per node connection).
+          await Promise.all(batch.map((row) => client.set(row.key, row.payload, 'PX', row.pttl)));
+        } else {
+          // One script call per batch: measured, a fraction of the client CPU of one SET each.
+          const args: (string | number)[] = [];
+          for (const row of batch) args.push(row.payload, row.pttl);
+          await cacheScripts.setMany.run(
+            client,
+            batch.map((row) => row.key),
+            args,
+          );
+        }
+        for (const row of batch) forget(row.key);
+      };
       await guarded('setMany', async () => {
-        for (let i = 0; i < rows.length; i += SET_BATCH) {
-          const batch = rows.slice(i, i + SET_BATCH);
-          if (client instanceof Cluster) {
-            // Cache keys spread over slots and a cluster pipeline must stay in one: the SETs go
-            // out back to back (one write per node connection).
-            await Promise.all(batch.map((row) => client.set(row.key, row.payload, 'PX', row.pttl)));
-          } else {
-            const pipeline = client.pipeline();
-            for (const row of batch) pipeline.set(row.key, row.payload, 'PX', row.pttl);
-            await execPipeline(pipeline);
+        // A few batches in flight keep Redis busy while the next batch is encoded.
+        const inFlight: Promise<void>[] = [];
+        try {
+          for (let i = 0; i < rows.length; i += SET_BATCH) {
+            inFlight.push(writeBatch(rows.slice(i, i + SET_BATCH)));
+            if (inFlight.length >= SET_WINDOW) await inFlight.shift();
           }
-          for (const row of batch) forget(row.key);
+          await Promise.all(inFlight);
+        } catch (err) {
+          await Promise.allSettled(inFlight);
+          throw err;
         }
       });
     },

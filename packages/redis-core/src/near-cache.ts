@@ -201,6 +201,7 @@ export function createNearCache(source: Redis | Cluster, opts: NearCacheOptions)
   const prefixes = opts.prefixes ?? ['data:'];
   const store = createNearStore(opts.maxBytes, opts.maxTtlMs, prefixes);
   const waiting = new Set<() => void>();
+  let closing = false;
   const tracking: InvalidationTracking = startInvalidationTracking(
     {
       source: source as Redis,
@@ -216,7 +217,7 @@ export function createNearCache(source: Redis | Cluster, opts: NearCacheOptions)
       },
       onLost(reason) {
         store.setActive(false);
-        opts.logger?.warn({ reason }, 'near-cache off until invalidations are tracked again');
+        if (!closing) opts.logger?.warn({ reason }, 'near-cache off until invalidations are tracked again');
       },
       onKeys(keys) {
         store.applyInvalidation(keys);
@@ -250,6 +251,7 @@ export function createNearCache(source: Redis | Cluster, opts: NearCacheOptions)
     },
     stats: () => ({ ...store.stats(), clientId: tracking.clientId }),
     close() {
+      closing = true;
       tracking.close();
       store.setActive(false);
     },
