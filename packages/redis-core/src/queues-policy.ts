@@ -14,15 +14,19 @@ export interface QueuePolicyCheck {
 }
 
 async function readPolicy(client: Redis): Promise<string | null> {
+  // INFO first: the least-privilege `app`/`worker` users may run INFO but not CONFIG, and a
+  // refused CONFIG GET would be logged by Redis (ACL LOG) at every start and readiness check.
+  const info = await client.info('memory');
+  const fromInfo = /^maxmemory_policy:(\S+)/m.exec(info)?.[1];
+  if (fromInfo) return fromInfo;
   try {
-    // CONFIG GET answers [name, value]; managed Redis may disable CONFIG, INFO still tells.
+    // Servers that do not report it in INFO: CONFIG GET answers [name, value].
     const reply = (await client.call('CONFIG', 'GET', 'maxmemory-policy')) as unknown;
     if (Array.isArray(reply) && typeof reply[1] === 'string') return reply[1];
   } catch {
-    /* fall through to INFO */
+    /* CONFIG disabled or refused */
   }
-  const info = await client.info('memory');
-  return /^maxmemory_policy:(\S+)/m.exec(info)?.[1] ?? null;
+  return null;
 }
 
 export async function checkQueueRedisPolicy(client: Redis | Cluster): Promise<QueuePolicyCheck> {
