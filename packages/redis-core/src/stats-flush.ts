@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type { Cluster, Redis } from 'ioredis';
 import { execPipeline } from './cache-guard.js';
 import type { Keyspace } from './keys.js';
@@ -17,6 +18,7 @@ import type { PendingStats } from './stats-pending.js';
 export const WINDOW_SECONDS = 600;
 export const HOT_MAX_MEMBERS = 10_000;
 const SOURCES = ['cache', 'database'] as const;
+const HOT_COUNT_LUA = readFileSync(new URL('./lua/stats-hot-count-1.lua', import.meta.url), 'utf8');
 
 export interface FlushBatch {
   id: string;
@@ -60,7 +62,11 @@ export async function writeBatch(client: Redis | Cluster, keys: Keyspace, batch:
     for (const [id, at] of b.hotLast) members.push(at, id);
     // GT: another process may already have stored a later access of the same id.
     tx.zadd(hot, 'GT', ...members);
-    for (const [id, n] of b.hotCount) tx.zincrby(hotCount, n, id);
+    // One EVAL for every id's count, not one ZINCRBY each (EVAL, not EVALSHA: a NOSCRIPT inside
+    // MULTI would fail the batch).
+    const counts: (string | number)[] = [];
+    for (const [id, n] of b.hotCount) counts.push(n, id);
+    tx.eval(HOT_COUNT_LUA, 1, hotCount, ...counts);
     tx.zremrangebyscore(hot, '-inf', now - WINDOW_SECONDS * 1000);
     tx.zremrangebyrank(hot, 0, -(HOT_MAX_MEMBERS + 1));
     tx.zremrangebyrank(hotCount, 0, -(HOT_MAX_MEMBERS + 1));
