@@ -54,6 +54,49 @@ export function createHistory(deps: HistoryDeps): History {
   const recentKey = keys.historyRecent();
   const topKey = keys.historyTop();
 
+  /**
+   * Records made during one turn of the event loop share ONE MULTI (the API records every
+   * read, so under load this is one transaction per batch of requests, not per request).
+   * Each caller's promise still settles when its own record is stored.
+   */
+  const writes = (() => {
+    let batch: { entries: string[]; counts: Map<string, number>; done: Promise<void> } | null = null;
+    return {
+      add(entry: string, query: string): Promise<void> {
+        if (!batch) {
+          const current = {
+            entries: [] as string[],
+            counts: new Map<string, number>(),
+            done: Promise.resolve(),
+          };
+          current.done = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+            batch = null;
+            return write(current.entries, current.counts);
+          });
+          batch = current;
+        }
+        batch.entries.push(entry);
+        batch.counts.set(query, (batch.counts.get(query) ?? 0) + 1);
+        return batch.done;
+      },
+    };
+  })();
+
+  function write(entries: string[], counts: Map<string, number>): Promise<void> {
+    // One round trip, applied atomically. Both keys share the `{history}` tag in cluster mode.
+    return guard('record search', async () => {
+      const tx = connections.writer
+        .multi()
+        .lpush(recentKey, ...entries)
+        .ltrim(recentKey, 0, maxRecent - 1);
+      for (const [query, n] of counts) tx.zincrby(topKey, n, query);
+      const replies = await tx.zremrangebyrank(topKey, 0, -(maxTop + 1)).exec();
+      const failed = replies?.find(([err]) => err);
+      if (!replies) throw new Error('history transaction was discarded');
+      if (failed) throw failed[0];
+    });
+  }
+
   return {
     async record(query) {
       if (typeof query !== 'string') throw new ValidationError('query must be a string');
@@ -62,19 +105,7 @@ export function createHistory(deps: HistoryDeps): History {
       if (trimmed.length > MAX_QUERY_LENGTH)
         throw new ValidationError(`query must be at most ${MAX_QUERY_LENGTH} characters`);
       const entry = JSON.stringify({ query: trimmed, at: now() });
-      // One round trip, applied atomically. Both keys share the `{history}` tag in cluster mode.
-      await guard('record search', async () => {
-        const replies = await connections.writer
-          .multi()
-          .lpush(recentKey, entry)
-          .ltrim(recentKey, 0, maxRecent - 1)
-          .zincrby(topKey, 1, trimmed)
-          .zremrangebyrank(topKey, 0, -(maxTop + 1))
-          .exec();
-        const failed = replies?.find(([err]) => err);
-        if (!replies) throw new Error('history transaction was discarded');
-        if (failed) throw failed[0];
-      });
+      await writes.add(entry, trimmed);
     },
 
     async recent(n = 10) {
