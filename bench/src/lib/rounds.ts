@@ -51,14 +51,21 @@ export function keyOrder(keys: number, length = 1 << 16, seed = 42): Uint32Array
  * `durationMs`. Returns operations per second. The clock is read every 64 operations so the
  * loop itself costs next to nothing next to the fastest variant.
  */
+export interface Throughput {
+  opsPerSec: number;
+  /** This process's CPU (user + system) per operation, µs: steadier than ops/s on a busy machine. */
+  cpuUsPerOp: number;
+}
+
 export async function throughput(
   op: (index: number) => Promise<unknown>,
   opts: { concurrency: number; durationMs: number; order: Uint32Array },
-): Promise<number> {
+): Promise<Throughput> {
   const { order } = opts;
   const mask = order.length - 1;
   let done = 0;
   let cursor = 0;
+  const cpu = process.cpuUsage();
   const start = performance.now();
   const end = start + opts.durationMs;
   let stop = false;
@@ -71,5 +78,7 @@ export async function throughput(
     done += n;
   }
   await Promise.all(Array.from({ length: opts.concurrency }, caller));
-  return done / ((performance.now() - start) / 1000);
+  const elapsed = performance.now() - start;
+  const used = process.cpuUsage(cpu);
+  return { opsPerSec: done / (elapsed / 1000), cpuUsPerOp: (used.user + used.system) / done };
 }

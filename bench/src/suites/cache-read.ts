@@ -4,9 +4,10 @@ import type { BenchConfig } from '../lib/config.js';
 import { benchValues } from '../lib/data.js';
 import { ourStack } from '../lib/ours.js';
 import { bentocacheL1L2, bentocacheL2, cacheManagerRedis, type PeerCache } from '../lib/peers.js';
+import { redisCpuUs } from '../lib/redis-cpu.js';
 import type { SuiteResult } from '../lib/report.js';
 import { interleave, keyOrder, throughput, type Variant } from '../lib/rounds.js';
-import { roundRatios } from '../lib/stats.js';
+import { quantile, roundRatios } from '../lib/stats.js';
 
 export const READ_VARIANTS = {
   raw: 'raw ioredis GET + JSON.parse',
@@ -73,6 +74,9 @@ export async function cacheReadSuite(cfg: BenchConfig): Promise<SuiteResult> {
     bentoL1: (i) => peers.bentoL1!.getOrSet(peerKeys.bentoL1![i]!, loaders[i]!, ttlMs),
     cacheManager: (i) => peers.cacheManager!.getOrSet(peerKeys.cacheManager![i]!, loaders[i]!, ttlMs),
   };
+  const cpu = new Map<string, number[]>();
+  const redisCpu = new Map<string, number[]>();
+  const admin = server.client();
   const variants: Variant[] = Object.entries(ops).map(([key, op]) => ({
     name: key,
     warmup: async () => {
@@ -82,7 +86,14 @@ export async function cacheReadSuite(cfg: BenchConfig): Promise<SuiteResult> {
       }
       await throughput(op, { ...opts, durationMs: cfg.warmupMs });
     },
-    measure: () => throughput(op, opts),
+    measure: async () => {
+      const redisBefore = await redisCpuUs(admin);
+      const t = await throughput(op, opts);
+      cpu.set(key, [...(cpu.get(key) ?? []), t.cpuUsPerOp]);
+      const ops = (t.opsPerSec * cfg.durationMs) / 1000;
+      redisCpu.set(key, [...(redisCpu.get(key) ?? []), ((await redisCpuUs(admin)) - redisBefore) / ops]);
+      return t.opsPerSec;
+    },
   }));
 
   const callsBefore = loaderCalls;
@@ -106,6 +117,7 @@ export async function cacheReadSuite(cfg: BenchConfig): Promise<SuiteResult> {
       name: label,
       ...results.get(key)!,
       vsBaseline: roundRatios(results.get(key)!.samples, base),
+      detail: `CPU per op: ${quantile(cpu.get(key)!, 0.5).toFixed(2)} µs Node, ${quantile(redisCpu.get(key)!, 0.5).toFixed(2)} µs Redis`,
     })),
     baseline: 'raw',
     notes: [`loader calls during the timed rounds (must be 0, all hits): ${missesDuringRounds}`],

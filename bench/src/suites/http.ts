@@ -4,9 +4,10 @@ import { Redis } from 'ioredis';
 import { type Child, startChild } from '../lib/child.js';
 import type { BenchConfig } from '../lib/config.js';
 import { benchValues } from '../lib/data.js';
+import { redisCpuUs } from '../lib/redis-cpu.js';
 import type { SuiteResult } from '../lib/report.js';
 import { interleave, keyOrder, type Variant } from '../lib/rounds.js';
-import { roundRatios } from '../lib/stats.js';
+import { quantile, roundRatios } from '../lib/stats.js';
 
 /** The API's settings in this benchmark: a production-like log level and no per-client rate limit. */
 export const API_BENCH_ENV = {
@@ -30,6 +31,11 @@ const VARIANTS = {
     env: { ...API_BENCH_ENV, NEAR_CACHE: 'true' },
   },
 } as const;
+
+interface Usage {
+  cpuUs: number;
+  requests: number;
+}
 
 async function load(port: number, ids: string[], durationSec: number, connections: number) {
   const order = keyOrder(ids.length, 1 << 16, 9);
@@ -78,6 +84,9 @@ export async function httpSuite(cfg: BenchConfig): Promise<SuiteResult> {
     servers[id] = { child, port };
   }
   let bad = 0;
+  const admin = server.client();
+  const cpu = new Map<string, number[]>();
+  const redisCpu = new Map<string, number[]>();
   const p99 = new Map<string, number[]>();
   const variants: Variant[] = Object.keys(VARIANTS).map((id) => ({
     name: id,
@@ -85,7 +94,14 @@ export async function httpSuite(cfg: BenchConfig): Promise<SuiteResult> {
       await load(servers[id]!.port, ids, Math.max(1, Math.round(cfg.warmupMs / 1000)), cfg.httpConnections);
     },
     measure: async () => {
+      const child = servers[id]!.child;
+      const before = await child.request<Usage>({ type: 'usage' });
+      const redisBefore = await redisCpuUs(admin);
       const r = await load(servers[id]!.port, ids, cfg.httpDurationSec, cfg.httpConnections);
+      const after = await child.request<Usage>({ type: 'usage' });
+      const served = Math.max(1, after.requests - before.requests);
+      cpu.set(id, [...(cpu.get(id) ?? []), (after.cpuUs - before.cpuUs) / served]);
+      redisCpu.set(id, [...(redisCpu.get(id) ?? []), ((await redisCpuUs(admin)) - redisBefore) / served]);
       bad += r.bad;
       p99.set(id, [...(p99.get(id) ?? []), r.p99]);
       return r.rps;
@@ -115,7 +131,7 @@ export async function httpSuite(cfg: BenchConfig): Promise<SuiteResult> {
       name: v.label,
       ...results.get(id)!,
       vsBaseline: roundRatios(results.get(id)!.samples, base),
-      detail: `latency p99 ${Math.max(...(p99.get(id) ?? [Number.NaN]))} ms (worst round)`,
+      detail: `server ${quantile(cpu.get(id)!, 0.5).toFixed(0)} µs CPU/req, Redis ${quantile(redisCpu.get(id)!, 0.5).toFixed(1)} µs CPU/req; latency p99 ${Math.max(...(p99.get(id) ?? [Number.NaN]))} ms (worst round)`,
     })),
     notes: [`non-2xx, errors and timeouts over all rounds: ${bad}`],
   };

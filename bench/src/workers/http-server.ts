@@ -15,10 +15,14 @@ import { serveParent } from '../lib/child.js';
  */
 let server: Server | undefined;
 let close: () => Promise<void> = async () => {};
+let requests = 0;
 
 function listen(app: express.Express | ReturnType<typeof createApp>): Promise<number> {
   return new Promise((resolve, reject) => {
     server = app.listen(0, '127.0.0.1', () => {
+      server!.on('request', () => {
+        requests++;
+      });
       const address = server!.address();
       resolve(typeof address === 'object' && address ? address.port : 0);
     });
@@ -64,6 +68,11 @@ serveParent(async (msg) => {
       await services.close();
     };
     return { port: await listen(app) };
+  }
+  if (msg.type === 'usage') {
+    // CPU spent by this server process and requests served so far (the parent takes deltas).
+    const { user, system } = process.cpuUsage();
+    return { cpuUs: user + system, requests };
   }
   if (msg.type === 'stop') {
     await new Promise<void>((resolve) => {
