@@ -173,15 +173,18 @@ describe('monitor against the real stack', () => {
     await search(page, 'prod1');
     await page.waitForSelector('[data-testid=source-badge]:has-text("cache")');
     await page.waitForTimeout(1200);
+    // Panel pictures without the sticky header drawn over their top edge.
+    const unstick = await page.addStyleTag({ content: '.header{position:static!important}' });
     for (const panel of ['search', 'times', 'stats', 'history', 'replication', 'jobs', 'products', 'keys']) {
       await page.locator(`#${panel}`).screenshot({ path: shot(panel) });
     }
+    await unstick.evaluate((el) => (el as Element).remove());
     await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: shot('monitor'), fullPage: true });
 
     const phone = await browser.newPage({
       viewport: { width: 390, height: 844 },
-      deviceScaleFactor: 2,
+      deviceScaleFactor: 1,
       isMobile: true,
     });
     await phone.goto(stack.baseUrl);
@@ -266,7 +269,9 @@ describe('monitor against the real stack', () => {
     expect(Date.now() - killedAt).toBeLessThanOrEqual(2000);
     expect(await page.textContent('[data-role=replica]')).toContain('hors ligne');
     await page.waitForTimeout(300);
+    const unstick = await page.addStyleTag({ content: '.header{position:static!important}' });
     await page.locator('#replication').screenshot({ path: shot('replication-down') });
+    await unstick.evaluate((el) => (el as Element).remove());
   });
 
   it('logged no errors in the browser console while everything was up', () => {

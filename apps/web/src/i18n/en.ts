@@ -208,7 +208,7 @@ export const en: MessageSchema = {
     workerAlive: 'alive',
     workerDead: 'no worker alive',
     workerUnknown: 'unknown',
-    heartbeat: 'heartbeat {ago}',
+    heartbeat: 'last seen {s} s ago',
     recent: 'Recent jobs',
     empty: 'No recent jobs.',
     names: {

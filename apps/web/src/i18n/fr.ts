@@ -209,7 +209,7 @@ export const fr = {
     workerAlive: 'actif',
     workerDead: 'aucun worker actif',
     workerUnknown: 'état inconnu',
-    heartbeat: 'battement {ago}',
+    heartbeat: 'dernier signe il y a {s} s',
     recent: 'Tâches récentes',
     empty: 'Aucune tâche récente.',
     names: {
