@@ -9,7 +9,8 @@ import { parseReplicationInfo } from './info-parser.js';
  * process notes the master's replication offset; a replica serves catalog reads again only once
  * its applied offset (slave_repl_offset) has reached it; until then reads go to the master and a
  * background INFO looks again. A replica read that fails for a connection reason (replica hung
- * or gone before the health check noticed) is retried once on the master.
+ * or gone before the health check noticed) is retried once on the master, and a master read that
+ * fails so is retried once on a replica if one is usable by then (a failover in progress).
  *
  * Scope: the writes of this process. In a cluster the offsets are per shard and clients are
  * routed by ioredis, so there the reads right after a write go to the masters for a short while.
@@ -60,8 +61,13 @@ export function createReadRouting(
       try {
         return await work(client);
       } catch (err) {
-        if (client === connections.writer || !isRedisConnectionError(err)) throw err;
-        return work(connections.writer);
+        if (!isRedisConnectionError(err)) throw err;
+        if (client !== connections.writer) return work(connections.writer);
+        // The master did not answer (down, or failing over): a replica that became usable
+        // meanwhile (e.g. reconnected after the failover reconfigured it) serves the read.
+        const replica = consistent ? connections.writer : connections.reader();
+        if (replica === connections.writer) throw err;
+        return work(replica);
       }
     },
     async afterWrite() {
