@@ -79,12 +79,17 @@ export function createReplication(deps: { connections: RedisConnections; keys: K
   const { nodeClient } = nodes;
   const layout = () => nodes.layout();
 
+  // A dead node's INFO would wait the whole command timeout; status() is polled every second
+  // by the monitor, so each node gets three quarters of it (400-750 ms) and a dead one reads as down
+  // on every poll instead of stalling the poll.
+  const infoBudgetMs = Math.max(400, Math.min(750, ((tuning.commandTimeoutMs ?? 1000) * 3) / 4));
+
   async function readInfo(client: Redis): Promise<InfoResult> {
-    try {
-      return { info: parseReplicationInfo(await client.info('replication')) };
-    } catch (err) {
-      return { error: message(err) };
-    }
+    const read = client.info('replication').then(
+      (text): InfoResult => ({ info: parseReplicationInfo(text) }),
+      (err: unknown): InfoResult => ({ error: message(err) }),
+    );
+    return within(read, infoBudgetMs, { error: `INFO timed out after ${infoBudgetMs} ms` });
   }
 
   function masterStatus(url: string, result: InfoResult): NodeStatus {

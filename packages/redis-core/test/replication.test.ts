@@ -128,10 +128,33 @@ describe('replication of a master with two replicas', () => {
       const probe = await replication.probe(300);
       expect(probe.results[0]?.arrivedMs).toBeNull();
       expect(probe.results[1]?.arrivedMs).not.toBeNull();
+
+      // Polled every second by the monitor: a dead node must not make status() wait the whole
+      // command timeout (2 s here), or every other poll would time out.
+      const slowConns = createConnections(
+        { kind: 'replicated', url: master.url, replicaUrls: [r1.url, r2.url] },
+        { commandTimeoutMs: 2000 },
+      );
+      const slowReplication = createReplication({ connections: slowConns, keys });
+      try {
+        for (let i = 0; i < 3; i++) {
+          const started = performance.now();
+          const polled = await slowReplication.status();
+          const elapsed = performance.now() - started;
+          expect(polled.replicas[0]?.up).toBe(false);
+          expect(polled.replicas[1]?.up).toBe(true);
+          expect(elapsed).toBeLessThan(1500);
+        }
+      } finally {
+        await slowReplication.close();
+        await slowConns.close();
+      }
     } finally {
       await r1.start();
     }
     await rep.waitForSync();
+    // Our client to r1 reconnects on its own (≤ 1 s apart): later tests start from all nodes up.
+    await waitUntil(async () => (await replication.status()).replicas.every((r) => r.up), 5_000);
   });
 
   it('lists the replicas a standalone master reports', async () => {
