@@ -1,11 +1,10 @@
+import { WHY_MISSED } from '../prose.js';
 import type { Row, SuiteResult, TargetResult } from './report.js';
 
 /**
- * The issue's targets, each checked against figures of the same run. `why` holds the
- * analysis written for a target that the measurements miss (see docs/benchmarks.md); it is
- * printed only when the target is actually missed.
+ * The issue's targets, each checked against figures of the same run. WHY_MISSED (prose.ts)
+ * holds the analysis of a target the measurements miss; it is printed only when it is missed.
  */
-export const WHY_MISSED: Record<string, string> = {};
 
 function row(suites: SuiteResult[], suite: string, id: string): Row | undefined {
   return suites.find((s) => s.id === suite && !s.skipped)?.rows.find((r) => r.id === id);
