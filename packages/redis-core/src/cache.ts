@@ -7,7 +7,7 @@ import {
   validateCachePrefix,
 } from './cache-browser.js';
 import { encodeEntry, jitteredTtlMs } from './cache-envelope.js';
-import { CircuitBreaker, guarded } from './cache-guard.js';
+import { CircuitBreaker, execPipeline, guarded } from './cache-guard.js';
 import { createCacheLock } from './cache-lock.js';
 import { createQueryVersion, queryHash, validateQueryName } from './cache-query.js';
 import { callLoader, createReadThrough } from './cache-read-through.js';
@@ -256,9 +256,13 @@ export function createCache(deps: CacheDeps): Cache {
 
     async invalidate(id) {
       const key = keys.cacheEntry(id);
-      const removed = await guarded('invalidate', () => client.unlink(key));
+      // The loader lock goes too: a load that began before the write holds the old value, and
+      // its fenced store needs the lock, so it can no longer put that value back for a TTL.
+      const [removed] = await guarded('invalidate', () =>
+        execPipeline(client.pipeline().unlink(key).unlink(keys.lock(key))),
+      );
       forget(key);
-      return removed > 0;
+      return Number(removed) > 0;
     },
 
     async invalidatePrefix(prefix) {
