@@ -223,4 +223,44 @@ describe('stampede, avalanche, penetration', () => {
     // The paused loader's write was dropped (it reports no TTL: nothing of its own was cached).
     expect(outcomes.every((o) => o.pausedTtl === null)).toBe(true);
   }, 60_000);
+
+  it('a write invalidating the entry while a load is running keeps the old value out (20 of 20)', async () => {
+    const connections = createConnections({ kind: 'standalone', url: server.url });
+    closers.push(() => connections.close());
+    const keys = createKeyspace();
+    const cache = createCache({
+      connections,
+      keys,
+      ttlSeconds: 60,
+      jitter: 0,
+      negativeTtlSeconds: 10,
+      graceSeconds: 0,
+    });
+    const origin = new Map<string, string>();
+    const outcomes = await Promise.all(
+      Array.from({ length: 20 }, async (_, i) => {
+        const id = `raced-${i}`;
+        origin.set(id, 'old');
+        const loader = async () => {
+          const value = origin.get(id); // read before the write…
+          await sleep(300); // …stored after it
+          return { v: value };
+        };
+        const loading = cache.getOrLoad(id, loader);
+        await sleep(100);
+        origin.set(id, 'new'); // the catalog write, then its invalidation (as the API does)
+        await cache.invalidate(id);
+        await loading;
+        const next = await cache.getOrLoad(id, async () => ({ v: origin.get(id) }));
+        return (next.value as { v: string }).v;
+      }),
+    );
+    const stale = outcomes.filter((v) => v !== 'new').length;
+    recordResult('08-invalidate-during-load', {
+      fault: 'entry invalidated 100 ms into a 300 ms load that read the old value',
+      attempts: outcomes.length,
+      stale_values_cached: stale,
+    });
+    expect(stale).toBe(0);
+  }, 30_000);
 });
