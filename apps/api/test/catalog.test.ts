@@ -1,10 +1,10 @@
 import type { ProductsResponse, SearchResponse } from '@app/api-types';
-import { cleanupAll, type RedisServer, startRedis } from '@app/testing';
+import { cleanupAll, startTestRedis, type TestRedis } from '@app/testing';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { admin, buildTestApi, type TestApi } from './helpers.js';
 
-let server: RedisServer;
+let redis: TestRedis;
 let api: TestApi;
 
 const lamp = {
@@ -17,8 +17,8 @@ const lamp = {
 };
 
 beforeAll(async () => {
-  server = await startRedis();
-  api = await buildTestApi(server);
+  redis = await startTestRedis();
+  api = await buildTestApi(redis);
 });
 afterAll(async () => {
   await api?.close();
@@ -35,11 +35,14 @@ describe('seed routes', () => {
       .send({ ...lamp, price: 44.5 })
       .expect(200);
     expect(replaced.body).toMatchObject({ created: false, product: { price: 44.5 } });
-    const redis = server.client();
-    expect(JSON.parse((await redis.get('db:product:lamp1')) as string)).toMatchObject({ price: 44.5 });
-    expect(await redis.sismember('db:products', 'lamp1')).toBe(1);
-    expect(await redis.sismember('db:category:home', 'lamp1')).toBe(1);
-    expect(Number(await redis.zscore('db:products:by_price', 'lamp1'))).toBe(44.5);
+    // The seed's key names, hash-tagged on a cluster so the indexes share the product's slot.
+    const keys = api.services.keys;
+    expect(keys.product('lamp1')).toBe(redis.isCluster ? '{db}:product:lamp1' : 'db:product:lamp1');
+    const client = redis.client();
+    expect(JSON.parse((await client.get(keys.product('lamp1'))) as string)).toMatchObject({ price: 44.5 });
+    expect(await client.sismember(keys.products(), 'lamp1')).toBe(1);
+    expect(await client.sismember(keys.category('home'), 'lamp1')).toBe(1);
+    expect(Number(await client.zscore(keys.productsByPrice(), 'lamp1'))).toBe(44.5);
   });
 
   it('POST /api/db/add answers 400 {error} without an id, on bad JSON, and 413 on a 2 MB body', async () => {
@@ -143,10 +146,11 @@ describe('writes beyond the seed', () => {
     // Fields not in the patch are kept.
     expect(res.body.data.features).toHaveLength(3);
 
-    const redis = server.client();
-    expect(await redis.sismember('db:category:audio', 'prod3')).toBe(0);
-    expect(await redis.sismember('db:category:electronics', 'prod3')).toBe(1);
-    expect(Number(await redis.zscore('db:products:by_price', 'prod3'))).toBe(199.99);
+    const keys = api.services.keys;
+    const client = redis.client();
+    expect(await client.sismember(keys.category('audio'), 'prod3')).toBe(0);
+    expect(await client.sismember(keys.category('electronics'), 'prod3')).toBe(1);
+    expect(Number(await client.zscore(keys.productsByPrice(), 'prod3'))).toBe(199.99);
 
     const after = (await request(api.app).get('/api/data/prod3').expect(200)).body;
     expect(after.source).toBe('database');
@@ -214,10 +218,11 @@ describe('writes beyond the seed', () => {
     expect((await request(api.app).delete('/api/db/product/lamp1').set(admin).expect(200)).body).toEqual({
       deleted: true,
     });
-    const redis = server.client();
-    expect(await redis.exists('db:product:lamp1')).toBe(0);
-    expect(await redis.sismember('db:category:home', 'lamp1')).toBe(0);
-    expect(await redis.zscore('db:products:by_price', 'lamp1')).toBeNull();
+    const keys = api.services.keys;
+    const client = redis.client();
+    expect(await client.exists(keys.product('lamp1'))).toBe(0);
+    expect(await client.sismember(keys.category('home'), 'lamp1')).toBe(0);
+    expect(await client.zscore(keys.productsByPrice(), 'lamp1')).toBeNull();
     await request(api.app).get('/api/data/lamp1').expect(404);
     await request(api.app).delete('/api/db/product/lamp1').set(admin).expect(404);
     const consistency = await api.services.catalog.checkConsistency();
@@ -227,7 +232,7 @@ describe('writes beyond the seed', () => {
 
 describe('with the near cache on (NEAR_CACHE)', () => {
   it('serves repeated reads and still sees a write made through another API instance', async () => {
-    const near = await buildTestApi(server, { NEAR_CACHE: 'true' }, { seed: false });
+    const near = await buildTestApi(redis, { NEAR_CACHE: 'true' }, { seed: false });
     try {
       await request(near.app).get('/api/data/prod2').expect(200);
       await request(near.app).get('/api/data/prod2').expect(200);

@@ -1,5 +1,5 @@
 import { loadConfig } from '@app/redis-core';
-import type { RedisServer } from '@app/testing';
+import type { RedisServer, TestRedis } from '@app/testing';
 import { pino } from 'pino';
 import { type ApiApp, createApp } from '../src/app.js';
 import { createServices, type Services } from '../src/services.js';
@@ -16,14 +16,16 @@ export interface TestApi {
 /**
  * The real app over real services (real Redis from @app/testing): exactly what index.ts builds,
  * minus listen. Tests set what they need through the same environment variables as production.
+ * `target` is usually `startTestRedis()`'s result, so the same test runs against a standalone
+ * server or a cluster (TEST_REDIS_TOPOLOGY); a bare server means a test tied to one node.
  */
 export async function buildTestApi(
-  target: RedisServer | { url: string },
+  target: TestRedis | RedisServer | { url: string },
   env: Record<string, string> = {},
   opts: { seed?: boolean; jobEvents?: boolean; webDistDir?: string } = {},
 ): Promise<TestApi> {
   const config = loadConfig({
-    REDIS_URL: target.url,
+    ...('env' in target ? target.env : { REDIS_URL: target.url }),
     ADMIN_TOKEN,
     RATE_LIMIT_PER_MINUTE: '0',
     REDIS_COMMAND_TIMEOUT_MS: '500',

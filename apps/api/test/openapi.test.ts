@@ -1,15 +1,15 @@
-import { cleanupAll, type RedisServer, startRedis } from '@app/testing';
+import { cleanupAll, startTestRedis, type TestRedis } from '@app/testing';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApi, type TestApi } from './helpers.js';
 
-let server: RedisServer;
+let redis: TestRedis;
 let api: TestApi;
 
 beforeAll(async () => {
-  server = await startRedis();
-  api = await buildTestApi(server, {}, { seed: false });
+  redis = await startTestRedis();
+  api = await buildTestApi(redis, {}, { seed: false });
 });
 afterAll(async () => {
   await api?.close();

@@ -1,17 +1,17 @@
 import type { JobsResponse, ReadyResponse, StatsResponse } from '@app/api-types';
 import { writeWorkerHeartbeat } from '@app/redis-core';
-import { cleanupAll, type RedisServer, startRedis, waitUntil } from '@app/testing';
+import { cleanupAll, startTestRedis, type TestRedis, waitUntil } from '@app/testing';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { admin, buildTestApi, type TestApi } from './helpers.js';
 import { collectEvents } from './sse.js';
 
-let server: RedisServer;
+let redis: TestRedis;
 let api: TestApi;
 
 beforeAll(async () => {
-  server = await startRedis();
-  api = await buildTestApi(server, {}, { jobEvents: true });
+  redis = await startTestRedis();
+  api = await buildTestApi(redis, {}, { jobEvents: true });
 });
 afterAll(async () => {
   await api?.close();
@@ -32,14 +32,20 @@ describe('cache key browser', () => {
     const all = await request(api.app).get('/api/cache/keys').expect(200);
     expect(all.body.keys.length).toBeGreaterThan(0);
 
-    const one = await request(api.app).get('/api/cache/key?key=db:product:prod1').expect(200);
+    const keys = api.services.keys;
+    const productKey = keys.product('prod1');
+    const one = await request(api.app)
+      .get(`/api/cache/key?key=${encodeURIComponent(productKey)}`)
+      .expect(200);
     expect(one.body).toMatchObject({
-      key: 'db:product:prod1',
+      key: productKey,
       type: 'string',
       ttl_ms: null,
       value: { id: 'prod1' },
     });
-    const set = await request(api.app).get('/api/cache/key?key=db:products').expect(200);
+    const set = await request(api.app)
+      .get(`/api/cache/key?key=${encodeURIComponent(keys.products())}`)
+      .expect(200);
     expect(set.body.value).toEqual(expect.arrayContaining(['prod1', 'prod2']));
     await request(api.app).get('/api/cache/key?key=data:missing').expect(404);
     await request(api.app).get('/api/cache/key').expect(400);
@@ -48,19 +54,23 @@ describe('cache key browser', () => {
     await request(api.app).delete('/api/cache/key?key=data:prod1').expect(401);
     const del = await request(api.app).delete('/api/cache/key?key=data:prod1').set(admin).expect(200);
     expect(del.body).toEqual({ deleted: true });
-    expect(await server.client().exists('data:prod1')).toBe(0);
+    expect(await redis.client().exists('data:prod1')).toBe(0);
     const refused = await request(api.app)
-      .delete('/api/cache/key?key=db:product:prod1')
+      .delete(`/api/cache/key?key=${encodeURIComponent(productKey)}`)
       .set(admin)
       .expect(400);
     expect(refused.body.code).toBe('E_VALIDATION');
-    expect(await server.client().exists('db:product:prod1')).toBe(1);
+    expect(await redis.client().exists(productKey)).toBe(1);
 
     await request(api.app).delete('/api/cache/prefix?prefix=db:').set(admin).expect(400);
+    await request(api.app)
+      .delete(`/api/cache/prefix?prefix=${encodeURIComponent(keys.productPrefix)}`)
+      .set(admin)
+      .expect(400);
     const prefix = await request(api.app).delete('/api/cache/prefix?prefix=data:').set(admin).expect(200);
     expect(prefix.body.deleted).toBeGreaterThanOrEqual(1);
-    expect(await server.client().exists('data:prod2')).toBe(0);
-    expect(await server.client().scard('db:products')).toBeGreaterThanOrEqual(3);
+    expect(await redis.client().exists('data:prod2')).toBe(0);
+    expect(await redis.client().scard(keys.products())).toBeGreaterThanOrEqual(3);
   });
 });
 
@@ -117,13 +127,12 @@ describe('health, readiness, metrics', () => {
     expect(ready).toMatchObject({ status: 'ready', redis: 'up', redis_latency_ms: expect.any(Number) });
     expect(ready.warnings).toBeUndefined();
 
-    const redis = server.client();
-    await redis.config('SET', 'maxmemory-policy', 'allkeys-lru');
+    await redis.configSet('maxmemory-policy', 'allkeys-lru');
     try {
       const warned = (await request(api.app).get('/readyz').expect(200)).body as ReadyResponse;
       expect(warned.warnings?.join(' ')).toMatch(/allkeys-lru.*noeviction/);
     } finally {
-      await redis.config('SET', 'maxmemory-policy', 'noeviction');
+      await redis.configSet('maxmemory-policy', 'noeviction');
     }
   });
 
@@ -158,7 +167,7 @@ describe('GET /api/stream (server-sent events)', () => {
     const stats = events.find((e) => e.event === 'stats')?.data as StatsResponse;
     expect(stats).toMatchObject({ requests: expect.any(Number), hit_ratio: expect.any(Number) });
     expect(stats.redis.version).toMatch(/^\d/);
-    expect(events.find((e) => e.event === 'replication')?.data).toMatchObject({ topology: 'standalone' });
+    expect(events.find((e) => e.event === 'replication')?.data).toMatchObject({ topology: redis.kind });
     expect(events.find((e) => e.event === 'jobs')?.data).toMatchObject({ jobs: expect.any(Array) });
     expect(events.find((e) => e.event === 'job')?.data).toMatchObject({ event: 'added', name: 'warm-top' });
     // The client went away: it is dropped and the ticker stops.

@@ -1,13 +1,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { cleanupAll, freePort, type RedisServer, startRedis, waitUntil } from '@app/testing';
+import { cleanupAll, freePort, startTestRedis, type TestRedis, waitUntil } from '@app/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const appDir = fileURLToPath(new URL('..', import.meta.url));
-let server: RedisServer;
+let redis: TestRedis;
 
 beforeAll(async () => {
-  server = await startRedis();
+  redis = await startTestRedis();
 });
 afterAll(cleanupAll);
 
@@ -33,7 +33,7 @@ describe('the API process (src/index.ts)', () => {
   it('seeds, serves, and on SIGTERM ends open streams, closes Redis and exits 0 quickly', async () => {
     const port = await freePort();
     const api = startApi({
-      REDIS_URL: server.url,
+      ...redis.env,
       PORT: String(port),
       LOG_LEVEL: 'info',
       WEB_DIST_DIR: '/nonexistent',
@@ -62,7 +62,7 @@ describe('the API process (src/index.ts)', () => {
   });
 
   it('refuses a bad configuration at start, naming the variable', async () => {
-    const api = startApi({ REDIS_URL: server.url, PORT: 'eighty' });
+    const api = startApi({ ...redis.env, PORT: 'eighty' });
     expect(await api.exit).toBe(1);
     expect(api.output()).toMatch(/PORT: must be an integer/);
   });

@@ -4,6 +4,9 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApi, type TestApi } from './helpers.js';
 
+// The replicated topology (REDIS_URL + REDIS_REPLICA_URLS) by definition, so it runs in the
+// standalone pass only (vitest.config.ts); the cluster's shards are in cluster.test.ts.
+
 let cluster: Replicated;
 let api: TestApi;
 

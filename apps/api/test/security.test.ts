@@ -1,18 +1,18 @@
-import { cleanupAll, type RedisServer, startRedis } from '@app/testing';
+import { cleanupAll, startTestRedis, type TestRedis } from '@app/testing';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, admin, buildTestApi, type TestApi } from './helpers.js';
 
-let server: RedisServer;
+let redis: TestRedis;
 let api: TestApi;
 let noAdmin: TestApi;
 let limited: TestApi;
 
 beforeAll(async () => {
-  server = await startRedis();
-  api = await buildTestApi(server, { CORS_ORIGINS: 'http://monitor.example' });
-  noAdmin = await buildTestApi(server, { ADMIN_TOKEN: '' }, { seed: false });
-  limited = await buildTestApi(server, { RATE_LIMIT_PER_MINUTE: '5' }, { seed: false });
+  redis = await startTestRedis();
+  api = await buildTestApi(redis, { CORS_ORIGINS: 'http://monitor.example' });
+  noAdmin = await buildTestApi(redis, { ADMIN_TOKEN: '' }, { seed: false });
+  limited = await buildTestApi(redis, { RATE_LIMIT_PER_MINUTE: '5' }, { seed: false });
 });
 afterAll(async () => {
   await Promise.all([api?.close(), noAdmin?.close(), limited?.close()]);
@@ -40,7 +40,7 @@ describe('admin routes', () => {
         .expect(401);
       expect(res.body.code).toBe('E_UNAUTHORIZED');
     }
-    expect(await server.client().exists('db:product:p-sec')).toBe(0);
+    expect(await redis.client().exists(api.services.keys.product('p-sec'))).toBe(0);
     await request(api.app).post('/api/db/add').set(admin).send(product).expect(201);
   });
 
@@ -84,14 +84,14 @@ describe('rate limiting (kept in Redis)', () => {
     expect(retryAfter).toBeGreaterThanOrEqual(1);
     expect(retryAfter).toBeLessThanOrEqual(60);
     // The counter lives in Redis under the keyspace's rate-limit prefix.
-    const keys = await server.client().keys('ratelimit:*');
+    const keys = await redis.scanKeys('ratelimit:*');
     expect(keys.length).toBeGreaterThan(0);
     // Probes are never limited.
     await request(limited.app).get('/healthz').expect(200);
   });
 
   it('a burst in parallel is cut at the limit too', async () => {
-    await server.client().del(...(await server.client().keys('ratelimit:*')));
+    await redis.del(await redis.scanKeys('ratelimit:*'));
     const results = await Promise.all(
       Array.from({ length: 12 }, () => request(limited.app).get('/api/config')),
     );

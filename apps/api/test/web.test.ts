@@ -1,13 +1,13 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { cleanupAll, type RedisServer, startRedis } from '@app/testing';
+import { cleanupAll, startTestRedis, type TestRedis } from '@app/testing';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveWebDist } from '../src/features/web/static.js';
 import { buildTestApi, type TestApi } from './helpers.js';
 
-let server: RedisServer;
+let redis: TestRedis;
 let api: TestApi;
 let dist: string;
 
@@ -19,8 +19,8 @@ beforeAll(async () => {
     '<!doctype html><div id="app"></div><script src="/assets/app-1a2b.js"></script>',
   );
   writeFileSync(path.join(dist, 'assets', 'app-1a2b.js'), 'console.log("monitor")');
-  server = await startRedis();
-  api = await buildTestApi(server, {}, { seed: false, webDistDir: dist });
+  redis = await startTestRedis();
+  api = await buildTestApi(redis, {}, { seed: false, webDistDir: dist });
 });
 afterAll(async () => {
   await api?.close();

@@ -93,6 +93,24 @@ function throttled<A extends unknown[]>(fn: (...args: A) => void, everyMs = 10_0
   };
 }
 
+/**
+ * BullMQ 6.7 on an ioredis Cluster: close() disconnects the worker's blocking cluster client and
+ * waits for its 'end'; the pending BZPOPMIN fails meanwhile, and BullMQ's cluster recovery (which
+ * only knows about closing later, in its connection's close) reconnects the very client being
+ * closed, so 'end' never comes and close() hangs. Once closing, a blocking client that comes
+ * back is disconnected again. Standalone clients do not take this path.
+ */
+async function keepClusterClosed(worker: Worker): Promise<{ closing: boolean }> {
+  const state = { closing: false };
+  const client = (await worker.getBackend().blockingClient) as (Redis & { isCluster?: boolean }) | undefined;
+  if (client?.isCluster) {
+    client.on('ready', () => {
+      if (state.closing) client.disconnect();
+    });
+  }
+  return state;
+}
+
 export async function createWorker(deps: CreateWorkerDeps): Promise<CacheWorker> {
   const { settings, logger } = deps;
   const workerId = newWorkerId(hostname(), process.pid);
@@ -194,6 +212,8 @@ export async function createWorker(deps: CreateWorkerDeps): Promise<CacheWorker>
     'cache worker started',
   );
 
+  const blocking = await keepClusterClosed(worker);
+
   let closing: Promise<void> | undefined;
   return {
     worker,
@@ -202,6 +222,7 @@ export async function createWorker(deps: CreateWorkerDeps): Promise<CacheWorker>
     policy,
     close() {
       closing ??= (async () => {
+        blocking.closing = true;
         // worker.close() waits for the jobs in flight; only then are the heartbeat and queue dropped.
         await worker.close();
         await heartbeat.stop();

@@ -1,5 +1,6 @@
 /** Shared set-up for the worker tests: a real Redis, the redis-core modules, and job helpers. */
 import {
+  bullConnection,
   type Cache,
   createCache,
   createCatalog,
@@ -8,11 +9,12 @@ import {
   createKeyspace,
   createQueueEvents,
   createStats,
+  loadConfig,
   QUEUE_NAME,
   type RedisConnections,
   type Stats,
 } from '@app/redis-core';
-import type { RedisServer } from '@app/testing';
+import type { TestRedis } from '@app/testing';
 import { type Job, Queue, type QueueEvents } from 'bullmq';
 import { type CacheWorker, createWorker, type WorkerSettings } from '../src/create-worker.js';
 import type { Logger } from '../src/ports.js';
@@ -42,12 +44,16 @@ export const baseSettings: WorkerSettings = {
   heartbeatMs: 200,
 };
 
+/**
+ * The worker's modules over `startTestRedis()`'s topology (standalone or cluster, from
+ * TEST_REDIS_TOPOLOGY), configured the way index.ts configures them: from the environment.
+ */
 export function buildEnv(
-  server: RedisServer,
+  redis: TestRedis,
   cacheOpts: { ttlSeconds?: number; jitter?: number; statsFlushMs?: number } = {},
 ) {
-  const connections: RedisConnections = createConnections({ kind: 'standalone', url: server.url });
-  const keys = createKeyspace();
+  const connections: RedisConnections = createConnections(loadConfig(redis.env).topology);
+  const keys = createKeyspace({ cluster: connections.isCluster });
   const catalog = createCatalog({ connections, keys });
   const history = createHistory({ connections, keys });
   const stats: Stats = createStats({ connections, keys, flushIntervalMs: cacheOpts.statsFlushMs ?? 100 });
@@ -64,7 +70,10 @@ export function buildEnv(
   const cache: Cache = createCache(cacheDeps);
   /** An API-like cache: reads record hits and hot ids through stats. */
   const apiCache: Cache = createCache({ ...cacheDeps, stats });
-  const connection = { host: '127.0.0.1', port: server.port };
+  // BullMQ's connection as the worker process gets it (options, or a Cluster in cluster mode).
+  const connection = connections.queueConnectionOptions();
+  /** A queue prefix of our own (hash-tagged on a cluster); the default is the keyspace's. */
+  const prefixOf = (name?: string) => (name === undefined ? keys.jobsPrefix : redis.queuePrefix(name));
   const workers: CacheWorker[] = [];
   const others: { close(): Promise<unknown> }[] = [];
 
@@ -77,14 +86,15 @@ export function buildEnv(
     cache,
     apiCache,
     connection,
+    prefixOf,
     async startWorker(
       settings: Partial<WorkerSettings> = {},
-      prefix = 'bull',
+      prefixName?: string,
       logger: Logger = memoryLogger(),
     ) {
       const worker = await createWorker({
         connection,
-        prefix,
+        prefix: prefixOf(prefixName),
         keys,
         redis: connections.writer,
         catalog,
@@ -97,13 +107,16 @@ export function buildEnv(
       workers.push(worker);
       return worker;
     },
-    queue(prefix = 'bull') {
-      const queue = new Queue(QUEUE_NAME, { connection, prefix });
+    queue(prefixName?: string) {
+      const queue = new Queue(QUEUE_NAME, {
+        connection: bullConnection(connection),
+        prefix: prefixOf(prefixName),
+      });
       others.push(queue);
       return queue;
     },
-    async events(prefix = 'bull'): Promise<QueueEvents> {
-      const events = createQueueEvents({ connection, prefix });
+    async events(prefixName?: string): Promise<QueueEvents> {
+      const events = createQueueEvents({ connection, prefix: prefixOf(prefixName) });
       others.push(events);
       await events.waitUntilReady();
       return events;
@@ -119,17 +132,9 @@ export function buildEnv(
   };
 }
 
-/** Every `data:*` key, by SCAN (never KEYS). */
-export async function cacheKeys(server: RedisServer): Promise<string[]> {
-  const client = server.client();
-  const found: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, batch] = await client.scan(cursor, 'MATCH', 'data:*', 'COUNT', 1000);
-    found.push(...batch);
-    cursor = next;
-  } while (cursor !== '0');
-  return found;
+/** Every `data:*` key, by SCAN on every master (never KEYS). */
+export function cacheKeys(redis: TestRedis): Promise<string[]> {
+  return redis.scanKeys('data:*');
 }
 
 export async function finished(job: Job, events: QueueEvents, timeoutMs = 20_000): Promise<unknown> {

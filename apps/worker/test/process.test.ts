@@ -4,7 +4,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createJobProducer, generateProducts, JOB, readWorkerStatus } from '@app/redis-core';
-import { cleanupAll, type RedisServer, startRedis, waitUntil } from '@app/testing';
+import { cleanupAll, startTestRedis, type TestRedis, waitUntil } from '@app/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildEnv, finished } from './helpers.js';
 
@@ -17,12 +17,12 @@ interface WorkerProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-async function startWorkerProcess(server: RedisServer, env: Record<string, string>): Promise<WorkerProcess> {
+async function startWorkerProcess(redis: TestRedis, env: Record<string, string>): Promise<WorkerProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/index.ts'], {
     cwd: appDir,
     env: {
       ...process.env,
-      REDIS_URL: server.url,
+      ...redis.env,
       WORKER_WARM_ON_START: 'false',
       WORKER_REFRESH_EVERY_SECONDS: '0',
       SEED_CATALOG: 'false',
@@ -52,13 +52,15 @@ afterAll(async () => {
 
 describe('worker process', () => {
   it('on an empty database it seeds the catalog, so warm-on-start caches the seed products', async () => {
-    const server = await startRedis();
-    const worker = await startWorkerProcess(server, { SEED_CATALOG: 'true', WORKER_WARM_ON_START: 'true' });
-    const client = server.client();
-    await waitUntil(
-      async () => (await client.exists('data:prod1', 'data:prod2', 'data:prod3')) === 3,
-      15_000,
-    );
+    const redis = await startTestRedis();
+    const worker = await startWorkerProcess(redis, { SEED_CATALOG: 'true', WORKER_WARM_ON_START: 'true' });
+    const client = redis.client();
+    // One EXISTS per key: on a cluster the three entries live in different slots.
+    const cached = async () =>
+      (await Promise.all(['data:prod1', 'data:prod2', 'data:prod3'].map((k) => client.exists(k)))).every(
+        (n) => n === 1,
+      );
+    await waitUntil(cached, 15_000);
     expect(JSON.parse((await client.get('data:prod1')) ?? '{}')).toMatchObject({
       name: 'Smartphone Premium',
     });
@@ -68,8 +70,8 @@ describe('worker process', () => {
   });
 
   it('a worker killed with SIGKILL mid-job: its job is retried and completed by another worker', async () => {
-    const server = await startRedis();
-    const env = buildEnv(server);
+    const redis = await startTestRedis();
+    const env = buildEnv(redis);
     const producer = createJobProducer({ connection: env.connection, prefix: env.keys.jobsPrefix });
     try {
       await env.catalog.seedIfEmpty(generateProducts(2000, { seed: 11 }));
@@ -79,7 +81,7 @@ describe('worker process', () => {
 
       // 20 batches × 250 ms of simulated origin latency: a 5 s job. Short lock and stalled check
       // (both shared settings of every worker of the queue) so the kill shows quickly.
-      const doomed = await startWorkerProcess(server, {
+      const doomed = await startWorkerProcess(redis, {
         ORIGIN_DELAY_MS: '250',
         WORKER_CONCURRENCY: '1',
         WORKER_LOCK_DURATION_MS: '1500',
@@ -113,8 +115,8 @@ describe('worker process', () => {
   });
 
   it('SIGTERM during 10 active jobs: all complete, none left active, no stalled job', async () => {
-    const server = await startRedis();
-    const env = buildEnv(server);
+    const redis = await startTestRedis();
+    const env = buildEnv(redis);
     const producer = createJobProducer({ connection: env.connection, prefix: env.keys.jobsPrefix });
     try {
       await env.catalog.seedIfEmpty(generateProducts(50, { seed: 5 }));
@@ -124,7 +126,7 @@ describe('worker process', () => {
       events.on('stalled', ({ jobId }) => stalled.push(jobId));
       events.on('completed', ({ jobId }) => completed.push(jobId));
 
-      const worker = await startWorkerProcess(server, {
+      const worker = await startWorkerProcess(redis, {
         ORIGIN_DELAY_MS: '1500',
         WORKER_CONCURRENCY: '10',
         WORKER_LOCK_DURATION_MS: '2000',

@@ -1,17 +1,17 @@
 import { generateProducts, JOB, readWorkerStatus } from '@app/redis-core';
-import { cleanupAll, type RedisServer, startRedis } from '@app/testing';
+import { cleanupAll, startTestRedis, type TestRedis } from '@app/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { needsRefresh, refreshHotEntries } from '../src/refresh.js';
 import { buildEnv, sleep } from './helpers.js';
 
 const TTL_SECONDS = 2;
 
-let server: RedisServer;
+let redis: TestRedis;
 let env: ReturnType<typeof buildEnv>;
 
 beforeAll(async () => {
-  server = await startRedis();
-  env = buildEnv(server, { ttlSeconds: TTL_SECONDS, jitter: 0.1, statsFlushMs: 100 });
+  redis = await startTestRedis();
+  env = buildEnv(redis, { ttlSeconds: TTL_SECONDS, jitter: 0.1, statsFlushMs: 100 });
   await env.catalog.seedIfEmpty(generateProducts(20, { seed: 3 }));
 });
 

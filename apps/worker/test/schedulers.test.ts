@@ -1,15 +1,15 @@
 import { JOB } from '@app/redis-core';
-import { cleanupAll, type RedisServer, startRedis } from '@app/testing';
+import { cleanupAll, startTestRedis, type TestRedis } from '@app/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REFRESH_SCHEDULER_ID } from '../src/schedulers.js';
 import { buildEnv, memoryLogger, sleep } from './helpers.js';
 
-let server: RedisServer;
+let redis: TestRedis;
 let env: ReturnType<typeof buildEnv>;
 
 beforeAll(async () => {
-  server = await startRedis();
-  env = buildEnv(server);
+  redis = await startTestRedis();
+  env = buildEnv(redis);
 });
 
 afterAll(async () => {
@@ -72,15 +72,14 @@ describe('schedulers', () => {
   });
 
   it('warns clearly when the queue Redis may evict keys', async () => {
-    const client = server.client();
-    await client.config('SET', 'maxmemory-policy', 'allkeys-lru');
+    await redis.configSet('maxmemory-policy', 'allkeys-lru');
     try {
       const logger = memoryLogger();
       const w = await env.startWorker({}, 'policy', logger);
       expect(w.policy).toMatchObject({ ok: false, policy: 'allkeys-lru' });
       expect(logger.lines.some((l) => l.level === 'warn' && /noeviction/.test(l.msg ?? ''))).toBe(true);
     } finally {
-      await client.config('SET', 'maxmemory-policy', 'noeviction');
+      await redis.configSet('maxmemory-policy', 'noeviction');
     }
   });
 });

@@ -1,5 +1,5 @@
 import { createJobProducer, generateProducts, JOB, readCacheTtls, readWorkerStatus } from '@app/redis-core';
-import { cleanupAll, type RedisServer, startRedis } from '@app/testing';
+import { cleanupAll, startTestRedis, type TestRedis } from '@app/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildEnv, cacheKeys, finished, memoryLogger } from './helpers.js';
 
@@ -7,17 +7,17 @@ const N = 10_000;
 const TTL_SECONDS = 60;
 const JITTER = 0.1;
 
-let server: RedisServer;
+let redis: TestRedis;
 let env: ReturnType<typeof buildEnv>;
 let producer: ReturnType<typeof createJobProducer>;
 const logger = memoryLogger();
 
 beforeAll(async () => {
-  server = await startRedis();
-  env = buildEnv(server, { ttlSeconds: TTL_SECONDS, jitter: JITTER });
+  redis = await startTestRedis();
+  env = buildEnv(redis, { ttlSeconds: TTL_SECONDS, jitter: JITTER });
   expect(await env.catalog.seedIfEmpty(generateProducts(N, { seed: 7 }))).toBe(N);
   producer = createJobProducer({ connection: env.connection, prefix: env.keys.jobsPrefix });
-  await env.startWorker({ concurrency: 2 }, env.keys.jobsPrefix, logger);
+  await env.startWorker({ concurrency: 2 }, undefined, logger);
 });
 
 afterAll(async () => {
@@ -43,7 +43,7 @@ describe('warming', () => {
     expect(summary.ms).toBeGreaterThan(0);
     expect(summary.itemsPerSec).toBeGreaterThan(0);
 
-    const keys = await cacheKeys(server);
+    const keys = await cacheKeys(redis);
     expect(keys).toHaveLength(N);
     const ids = (await env.catalog.list()).ids;
     const ttls = await readCacheTtls(env.connections.writer, env.keys, ids);
@@ -71,14 +71,14 @@ describe('warming', () => {
   it('warm-category fills exactly that category', async () => {
     const events = await env.events();
     await env.cache.invalidatePrefix('data:');
-    expect(await cacheKeys(server)).toHaveLength(0);
+    expect(await cacheKeys(redis)).toHaveLength(0);
     const [first] = await env.catalog.categories();
     if (!first) throw new Error('no category');
     const view = await producer.enqueue(JOB.warmCategory, { category: first.category.toUpperCase() });
     const job = await producer.queue.getJob(view.id);
     const summary = (await finished(job as NonNullable<typeof job>, events)) as Record<string, number>;
     expect(summary.items).toBe(first.count);
-    const keys = await cacheKeys(server);
+    const keys = await cacheKeys(redis);
     expect(keys).toHaveLength(first.count);
     const products = await env.catalog.getMany(keys.map((k) => k.slice('data:'.length)));
     expect(products.every((p) => p?.category === first.category)).toBe(true);
@@ -97,7 +97,7 @@ describe('warming', () => {
     const summary = (await finished(job as NonNullable<typeof job>, events)) as Record<string, number>;
     // top 4 = 'red shoes' (not an id), the 3 ids: 3 warmed, 1 skipped.
     expect(summary).toMatchObject({ items: 3, skipped: 1, missing: 0 });
-    expect((await cacheKeys(server)).sort()).toEqual(ids.map((id) => `data:${id}`).sort());
+    expect((await cacheKeys(redis)).sort()).toEqual(ids.map((id) => `data:${id}`).sort());
   });
 
   it('a bad payload fails once with UnrecoverableError, without retries', async () => {

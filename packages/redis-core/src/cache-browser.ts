@@ -22,6 +22,8 @@ const PATTERN = /^[A-Za-z0-9_.:*?{}-]{1,128}$/;
 const PRINTABLE = /^[!-~]+$/;
 const CURSOR = /^\d{1,20}(-\d{1,20})?$/;
 const BATCH = 500;
+/** Bounds one page's work when few keys match (each SCAN walks ~COUNT buckets). */
+const MAX_SCANS_PER_PAGE = 16;
 const MEMBERS_SHOWN = 100;
 /** Namespaces invalidatePrefix may touch: cache entries only, never the catalog or queues. */
 const CACHE_NAMESPACES = ['data:', 'cache:'];
@@ -108,15 +110,27 @@ export async function scanKeys(
   }
   const targets = scanTargets(client);
   const [nodePart, scanPart] = cursorText.includes('-') ? cursorText.split('-') : ['0', cursorText];
-  const nodeIndex = Number(nodePart);
-  const node = targets[nodeIndex];
-  if (!node)
+  let nodeIndex = Number(nodePart);
+  let scanCursor = scanPart as string;
+  if (!targets[nodeIndex])
     throw new ValidationError('cursor: unknown node', [{ path: ['cursor'], message: 'invalid cursor' }]);
-  const [next, found] = await node.scan(scanPart!, 'MATCH', pattern, 'COUNT', count);
-  const keys = await describeKeys(node, found);
-  let cursor: string;
-  if (next !== '0') cursor = targets.length > 1 ? `${nodeIndex}-${next}` : next;
-  else cursor = nodeIndex + 1 < targets.length ? `${nodeIndex + 1}-0` : '0';
+  // A page is filled from as many SCAN calls as it takes (bounded), moving on to the next master
+  // when one is done: on a cluster the first page shows keys of every shard, not only the first
+  // one's, and a page is not empty just because a node had nothing matching.
+  const keys: KeyInfo[] = [];
+  let found = 0;
+  for (let calls = 0; calls < MAX_SCANS_PER_PAGE && found < count; calls++) {
+    const node = targets[nodeIndex] as Redis;
+    const [next, batch] = await node.scan(scanCursor, 'MATCH', pattern, 'COUNT', count - found);
+    found += batch.length;
+    keys.push(...(await describeKeys(node, batch)));
+    scanCursor = next;
+    if (scanCursor === '0') {
+      if (nodeIndex + 1 >= targets.length) return { cursor: '0', keys };
+      nodeIndex++;
+    }
+  }
+  const cursor = targets.length > 1 ? `${nodeIndex}-${scanCursor}` : scanCursor;
   return { cursor, keys };
 }
 

@@ -113,7 +113,8 @@ export class BoundedCluster extends Cluster {
   }
 
   override sendCommand(...args: Parameters<Cluster['sendCommand']>): unknown {
-    args[0].setTimeout(this.#timeoutMs);
+    // 0 means no bound (BullMQ's blocking commands); ioredis would read it as "time out now".
+    if (this.#timeoutMs > 0) args[0].setTimeout(this.#timeoutMs);
     return super.sendCommand(...args);
   }
 }

@@ -14,4 +14,12 @@ export {
   waitForLinkUp,
   waitUntil,
 } from './topologies.js';
+export {
+  type StartTestRedisOptions,
+  startTestRedis,
+  TEST_TOPOLOGY_VARIABLE,
+  type TestRedis,
+  type TestTopologyKind,
+  testTopologyKind,
+} from './topology-from-env.js';
 export type { RedisServer, ServerRole } from './types.js';
