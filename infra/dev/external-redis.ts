@@ -4,18 +4,11 @@ export interface ExternalRedis {
   tryCommands: string[];
 }
 
-const set = (v: string | undefined): v is string => v !== undefined && v.trim() !== '';
+import { redactUrl } from '@app/redis-core/config';
 
-/** A URL safe to print: its password replaced by `***`. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString().replace(/\/$/, '');
-  } catch {
-    return url;
-  }
-}
+export { redactUrl };
+
+const set = (v: string | undefined): v is string => v !== undefined && v.trim() !== '';
 
 function cliTarget(url: string): string {
   try {
