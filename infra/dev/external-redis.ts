@@ -1,12 +1,12 @@
+import { redactUrl } from '@app/redis-core/config';
+
+export { redactUrl };
+
 /** Redis the user runs themselves, described by the same variables the apps read. */
 export interface ExternalRedis {
   description: string;
   tryCommands: string[];
 }
-
-import { redactUrl } from '@app/redis-core/config';
-
-export { redactUrl };
 
 const set = (v: string | undefined): v is string => v !== undefined && v.trim() !== '';
 
