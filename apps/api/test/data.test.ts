@@ -1,4 +1,4 @@
-import type { DataResponse, HistoryResponse, StatsResponse } from '@app/api-types';
+import type { DataResponse, HistoryResponse, SearchResponse, StatsResponse } from '@app/api-types';
 import { cleanupAll, startTestRedis, type TestRedis } from '@app/testing';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -125,6 +125,15 @@ describe('GET /api/data/:id (cache-aside)', () => {
     expect((await request(api.app).get('/api/data/prod1').expect(200)).body.source).toBe('database');
     const none = await request(api.app).delete('/api/data/never-cached').set(admin).expect(200);
     expect(none.body).toEqual({ invalidated: false });
+  });
+
+  it('cached queries pay the same simulated origin delay on a miss (database), none on a hit', async () => {
+    const miss = (await request(api.app).get('/api/db/search?q=premium').expect(200)).body as SearchResponse;
+    expect(miss.source).toBe('database');
+    expect(miss.response_time).toBeGreaterThanOrEqual(29);
+    const hit = (await request(api.app).get('/api/db/search?q=premium').expect(200)).body as SearchResponse;
+    expect(hit.source).toBe('cache');
+    expect(hit.products.map((p) => p.id)).toEqual(miss.products.map((p) => p.id));
   });
 
   it('GET /api/config tells the origin delay and settings', async () => {

@@ -15,6 +15,7 @@ import type { AppContext } from '../../context.js';
 import { notFound } from '../../http/app-error.js';
 import { type AnyRoute, defineRoute, round2 } from '../../http/route.js';
 import { errors, idParams } from '../../http/schemas.js';
+import { afterOriginDelay } from '../data/origin.js';
 import { decodeCursor, encodeCursor, type ProductPage, queryProducts } from './product-query.js';
 import {
   addProductBody,
@@ -47,6 +48,7 @@ const write = { ...errors.badRequest, ...errors.unauthorized, ...errors.tooLarge
 
 export function catalogRoutes(ctx: AppContext): AnyRoute[] {
   const { catalog, cache } = ctx;
+  const originDelayMs = ctx.config.originDelayMs;
 
   /** After a catalog write, the entry and every cached query built from the old data go. */
   const invalidateAfterWrite = async (id: string) => {
@@ -229,7 +231,7 @@ export function catalogRoutes(ctx: AppContext): AnyRoute[] {
         const limit = query.limit ?? 20;
         const q = query.q.toLowerCase();
         const result = await cache.getOrLoadQuery<Product[]>('search', { q, limit }, () =>
-          catalog.searchByName(q, { limit }),
+          afterOriginDelay(originDelayMs, () => catalog.searchByName(q, { limit })),
         );
         const products = result.value ?? [];
         const answer: SearchResponse = {
@@ -266,7 +268,7 @@ export function catalogRoutes(ctx: AppContext): AnyRoute[] {
           limit: query.limit ?? 20,
         };
         const result = await cache.getOrLoadQuery<ProductPage>('products', filter, () =>
-          queryProducts(catalog, filter),
+          afterOriginDelay(originDelayMs, () => queryProducts(catalog, filter)),
         );
         const page = result.value ?? { count: 0, products: [], nextOffset: null };
         const answer: ProductsResponse = {
