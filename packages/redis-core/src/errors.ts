@@ -68,8 +68,10 @@ export class StoreFullError extends RedisCoreError {
   }
 }
 
+// Cluster: while a failover moves slots, ioredis follows MOVED/ASK redirections a bounded number
+// of times and then gives up with "Too many Cluster redirections"; that is the switch, not a bug.
 const connectionErrorPattern =
-  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|Connection is closed|Command timed out|timed out|MaxRetriesPerRequest|Stream isn't writeable|enableOfflineQueue|connect ETIMEDOUT|LOADING|MASTERDOWN|TRYAGAIN|CLUSTERDOWN|Failed to refresh slots cache|None of the sentinels|All sentinels are unreachable|READONLY/i;
+  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|Connection is closed|Command timed out|timed out|MaxRetriesPerRequest|Stream isn't writeable|enableOfflineQueue|connect ETIMEDOUT|LOADING|MASTERDOWN|TRYAGAIN|CLUSTERDOWN|Failed to refresh slots cache|Too many Cluster redirections|None of startup nodes is available|None of the sentinels|All sentinels are unreachable|READONLY/i;
 
 /** True for failures that mean "Redis is not reachable right now", as opposed to a bug or bad input. */
 export function isRedisConnectionError(err: unknown): boolean {
