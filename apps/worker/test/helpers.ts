@@ -117,6 +117,8 @@ export function buildEnv(
     },
     async events(prefixName?: string): Promise<QueueEvents> {
       const events = createQueueEvents({ connection, prefix: prefixOf(prefixName) });
+      // Fault tests make it report connection errors; BullMQ prints unheard 'error' events.
+      events.on('error', () => {});
       others.push(events);
       await events.waitUntilReady();
       return events;
