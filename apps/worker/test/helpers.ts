@@ -7,7 +7,6 @@ import {
   createConnections,
   createHistory,
   createKeyspace,
-  createQueueEvents,
   createStats,
   loadConfig,
   QUEUE_NAME,
@@ -15,7 +14,7 @@ import {
   type Stats,
 } from '@app/redis-core';
 import type { TestRedis } from '@app/testing';
-import { type Job, Queue, type QueueEvents } from 'bullmq';
+import { type Job, Queue, QueueEvents } from 'bullmq';
 import { type CacheWorker, createWorker, type WorkerSettings } from '../src/create-worker.js';
 import type { Logger } from '../src/ports.js';
 
@@ -116,7 +115,22 @@ export function buildEnv(
       return queue;
     },
     async events(prefixName?: string): Promise<QueueEvents> {
-      const events = createQueueEvents({ connection, prefix: prefixOf(prefixName) });
+      // Read from the stream's current end, not '$' at the first XREAD: an event written between
+      // this call and that XREAD (a job failing at once, a blocking connection still connecting
+      // on a cluster) would otherwise be missed and a wait for it time out.
+      const prefix = prefixOf(prefixName);
+      const latest = await connections.writer.xrevrange(
+        `${prefix}:${QUEUE_NAME}:events`,
+        '+',
+        '-',
+        'COUNT',
+        1,
+      );
+      const events = new QueueEvents(QUEUE_NAME, {
+        connection: bullConnection(connection),
+        prefix,
+        lastEventId: latest[0]?.[0] ?? '0-0',
+      });
       // Fault tests make it report connection errors; BullMQ prints unheard 'error' events.
       events.on('error', () => {});
       others.push(events);
