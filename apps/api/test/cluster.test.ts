@@ -163,3 +163,51 @@ describe('catalog reads on replicas (scaleReads) with read-your-writes', () => {
     }
   });
 });
+
+describe('a whole shard down (master and replica)', () => {
+  it('answers 503 (never 500), readiness says which, and comes back when the shard does', async () => {
+    const keys = api.services.keys;
+    const client = redis.client();
+    const slotOf = async (key: string) => Number(await client.call('CLUSTER', 'KEYSLOT', key));
+    const guarded = new Set([await slotOf(keys.products()), await slotOf(`${keys.jobsPrefix}:x`)]);
+    const ranges = (await client.call('CLUSTER', 'SLOTS')) as [
+      number,
+      number,
+      [string, number],
+      [string, number],
+    ][];
+    // A shard with neither the catalog nor the queue: what it held was cache, lost without harm.
+    const shard = ranges.find(([from, to]) => ![...guarded].some((s) => s >= from && s <= to));
+    if (!shard) throw new Error('every shard holds the catalog or the queue');
+    const doomed = (redis.cluster?.nodes ?? []).filter(
+      (n) => n.port === shard[2][1] || n.port === shard[3]?.[1],
+    );
+    expect(doomed).toHaveLength(2);
+    for (const node of doomed) await node.kill();
+
+    await waitUntil(async () => (await request(api.app).get('/readyz')).status === 503, 20_000);
+    const ready = await request(api.app).get('/readyz').expect(503);
+    expect(ready.body.details.redis).toMatch(/cluster_state:fail/);
+    for (const path of [
+      '/api/data/prod1',
+      '/api/db/product/prod1',
+      '/api/db/list',
+      '/api/stats',
+      '/api/history',
+    ]) {
+      const res = await request(api.app).get(path);
+      expect(res.status, path).toBe(503);
+      expect(res.body.code, path).toBe('E_REDIS_UNAVAILABLE');
+    }
+    const write = await request(api.app)
+      .post('/api/db/add')
+      .set(admin)
+      .send({ id: 'during-outage', name: 'Outage', price: 1, category: 'misc' });
+    expect(write.status).toBe(503);
+
+    for (const node of doomed) await node.start();
+    await waitUntil(async () => (await request(api.app).get('/readyz')).status === 200, 30_000);
+    await waitUntil(async () => (await request(api.app).get('/api/data/prod1')).status === 200, 10_000);
+    expect((await request(api.app).get('/api/db/product/prod2').expect(200)).body.data.id).toBe('prod2');
+  }, 90_000);
+});

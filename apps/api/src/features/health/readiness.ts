@@ -17,13 +17,27 @@ export async function checkReadiness(
   const warnings: string[] = [];
 
   const pingStarted = performance.now();
-  const redisUp = await withTimeout(ctx.connections.writer.ping(), timeoutMs, 'PING')
+  let redisUp = await withTimeout(ctx.connections.writer.ping(), timeoutMs, 'PING')
     .then(() => true)
     .catch((err: unknown) => {
       details.redis = message(err);
       return false;
     });
   const latency = Math.round((performance.now() - pingStarted) * 100) / 100;
+  if (redisUp && ctx.connections.isCluster) {
+    // A PING reaches one node; a cluster serves every key only while each slot has a master.
+    const state = await withTimeout(
+      ctx.connections.writer.call('CLUSTER', 'INFO') as Promise<unknown>,
+      timeoutMs,
+      'CLUSTER INFO',
+    )
+      .then((info) => /cluster_state:(\w+)/.exec(String(info))?.[1] ?? 'unknown')
+      .catch((err: unknown) => `unknown (${message(err)})`);
+    if (state !== 'ok') {
+      redisUp = false;
+      details.redis = `cluster_state:${state}: some slots have no reachable master`;
+    }
+  }
 
   const separateQueue = ctx.config.queueRedisUrl !== undefined;
   let queueUp = redisUp;

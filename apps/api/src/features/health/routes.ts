@@ -69,7 +69,8 @@ export function healthRoutes(ctx: AppContext): AnyRoute[] {
           origin_delay_ms: ctx.config.originDelayMs,
           cache_ttl_seconds: ctx.config.cacheTtlSeconds,
           topology: ctx.config.topology.kind,
-          near_cache: ctx.config.nearCache.enabled,
+          // The near cache is turned off on a cluster (see redis-core near-cache.ts): say what runs.
+          near_cache: ctx.config.nearCache.enabled && ctx.config.topology.kind !== 'cluster',
           admin_configured: Boolean(ctx.config.adminToken),
           rate_limit_per_minute: ctx.config.rateLimitPerMinute,
         };
