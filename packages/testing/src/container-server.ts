@@ -66,7 +66,13 @@ export async function startContainerRedis(opts: {
   const waitReady = async () => {
     const deadline = Date.now() + 15_000;
     while (Date.now() < deadline) {
-      const probe = new Redis({ host, port: hostPort, password: opts.password, lazyConnect: true, retryStrategy: () => null });
+      const probe = new Redis({
+        host,
+        port: hostPort,
+        password: opts.password,
+        lazyConnect: true,
+        retryStrategy: () => null,
+      });
       probe.on('error', () => {});
       try {
         await probe.connect();
@@ -83,12 +89,20 @@ export async function startContainerRedis(opts: {
   const server: RedisServer = {
     host,
     port: hostPort,
-    url: opts.password ? `redis://:${encodeURIComponent(opts.password)}@${host}:${hostPort}` : `redis://${host}:${hostPort}`,
+    url: opts.password
+      ? `redis://:${encodeURIComponent(opts.password)}@${host}:${hostPort}`
+      : `redis://${host}:${hostPort}`,
     role: 'standalone',
     dataDir: '/data',
     pid: undefined,
     client(options = {}) {
-      const c = new Redis({ host, port: hostPort, password: opts.password, maxRetriesPerRequest: 1, ...options });
+      const c = new Redis({
+        host,
+        port: hostPort,
+        password: opts.password,
+        maxRetriesPerRequest: 1,
+        ...options,
+      });
       c.on('error', () => {});
       clients.add(c);
       return c;

@@ -185,7 +185,8 @@ export class ProcessRedisServer implements RedisServer {
     const deadline = Date.now() + 15_000;
     let lastError: unknown;
     while (Date.now() < deadline) {
-      if (!this.isRunning()) throw new Error(`redis-server on ${this.port} is not running:\n${this.logTail()}`);
+      if (!this.isRunning())
+        throw new Error(`redis-server on ${this.port} is not running:\n${this.logTail()}`);
       const probe = new Redis({
         host: this.host,
         port: this.port,

@@ -32,7 +32,12 @@ export async function startRedis(opts: StartRedisOptions = {}): Promise<RedisSer
 }
 
 function processOpts(opts: StartRedisOptions): Omit<ProcessServerOptions, 'role'> {
-  return { appendonly: opts.appendonly, args: opts.args, configLines: opts.configLines, password: opts.password };
+  return {
+    appendonly: opts.appendonly,
+    args: opts.args,
+    configLines: opts.configLines,
+    password: opts.password,
+  };
 }
 
 export interface Replicated {
@@ -62,7 +67,13 @@ export async function startReplicated(
       await ProcessRedisServer.start({
         role: 'replica',
         ...processOpts(opts),
-        args: [...(opts.args ?? []), '--replicaof', master.host, String(master.port), ...(opts.replicaArgs ?? [])],
+        args: [
+          ...(opts.args ?? []),
+          '--replicaof',
+          master.host,
+          String(master.port),
+          ...(opts.replicaArgs ?? []),
+        ],
       }),
     );
   }
@@ -70,7 +81,9 @@ export async function startReplicated(
     master,
     replicas,
     waitForSync: (timeoutMs = 10_000) =>
-      Promise.all(replicas.filter((r) => r.isRunning()).map((r) => waitForLinkUp(r, timeoutMs))).then(() => {}),
+      Promise.all(replicas.filter((r) => r.isRunning()).map((r) => waitForLinkUp(r, timeoutMs))).then(
+        () => {},
+      ),
     destroy: async () => {
       await Promise.all([master, ...replicas].map((s) => s.destroy()));
     },
@@ -262,7 +275,9 @@ export async function waitUntil(
     }
     await new Promise((r) => setTimeout(r, 50));
   }
-  throw new Error(`${message} (after ${timeoutMs} ms${lastError ? `; last error: ${String(lastError)}` : ''})`);
+  throw new Error(
+    `${message} (after ${timeoutMs} ms${lastError ? `; last error: ${String(lastError)}` : ''})`,
+  );
 }
 
 export type { Redis };

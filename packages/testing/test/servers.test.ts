@@ -1,5 +1,12 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { cleanupAll, startCluster, startRedis, startReplicated, startSentinels, waitUntil } from '../src/index.js';
+import {
+  cleanupAll,
+  startCluster,
+  startRedis,
+  startReplicated,
+  startSentinels,
+  waitUntil,
+} from '../src/index.js';
 
 afterAll(cleanupAll);
 

@@ -63,6 +63,7 @@ export function oddString(validIds: string[]): fc.Arbitrary<string> {
         '"',
         "'",
         '<script>',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a template-injection attempt, on purpose
         '${x}',
         'ELECTRONICS',
         'electronics',
