@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { clusterTopology } from './local-cluster.js';
 import { pickPort, portRange } from './ports.js';
 import { RedisProcess } from './redis-process.js';
 
@@ -120,6 +121,7 @@ export const replicatedTopology: LocalTopology = {
 
 export const localTopologies: Record<string, LocalTopology> = {
   [replicatedTopology.name]: replicatedTopology,
+  [clusterTopology.name]: clusterTopology,
 };
 
 /** Polls INFO replication until the replica reports `master_link_status:up`. */

@@ -71,7 +71,8 @@ export function usage(mode: StackOptions['mode']): string {
     '',
     'Options:',
     ...Object.values(localTopologies).map((t) => `  --topology ${t.name.padEnd(12)} ${t.summary}`),
-    '  --replicas N            replicas of the local master (default 1)',
+    '  --cluster               same as --topology cluster',
+    '  --replicas N            replicas of the local master, or of each cluster master (default 1)',
     '  --help                  this text',
   ].join('\n');
 }

@@ -18,10 +18,15 @@ describe('pnpm dev / pnpm start options', () => {
     expect(parseStackArgs('dev', ['--help']).help).toBe(true);
   });
 
+  it('runs a local cluster with --cluster (or --topology cluster)', () => {
+    expect(parseStackArgs('dev', ['--', '--cluster'])).toMatchObject({ topology: 'cluster', replicas: 1 });
+    expect(parseStackArgs('start', ['--topology=cluster', '--replicas', '0']).topology).toBe('cluster');
+  });
+
   it('refuses an unknown option or a topology that does not exist yet, saying what exists', () => {
     expect(() => parseStackArgs('dev', ['--nope'])).toThrow(UsageError);
-    expect(() => parseStackArgs('dev', ['--cluster'])).toThrow(
-      /no local "cluster" topology yet; available: replicated/,
+    expect(() => parseStackArgs('dev', ['--topology', 'sentinel'])).toThrow(
+      /no local "sentinel" topology yet; available: replicated, cluster/,
     );
     expect(() => parseStackArgs('dev', ['--replicas', 'many'])).toThrow(/--replicas must be an integer/);
   });
