@@ -50,6 +50,16 @@ describe('infra/docker-compose.yml', () => {
         'redis-sentinel-2',
         'redis-sentinel-3',
         'worker',
+        // profile `cluster`
+        'redis-cluster-1',
+        'redis-cluster-2',
+        'redis-cluster-3',
+        'redis-cluster-4',
+        'redis-cluster-5',
+        'redis-cluster-6',
+        'redis-cluster-init',
+        'api-cluster',
+        'worker-cluster',
       ].sort(),
     );
   });
@@ -86,7 +96,7 @@ describe('infra/docker-compose.yml', () => {
       if (!service.image?.startsWith('${REDIS_IMAGE')) continue;
       expect(service.volumes, name).toContain('./redis:/usr/local/etc/redis:ro');
     }
-    for (const file of ['database.conf', 'queue.conf', 'sentinel.conf', 'users.acl']) {
+    for (const file of ['database.conf', 'queue.conf', 'sentinel.conf', 'cluster.conf', 'users.acl']) {
       expect(existsSync(join(redisConfDir, file)), file).toBe(true);
     }
   });
@@ -109,6 +119,44 @@ describe('infra/docker-compose.yml', () => {
     }
     const sentinelConf = readFileSync(join(redisConfDir, 'sentinel.conf'), 'utf8');
     expect(sentinelConf).toMatch(new RegExp(`^requirepass ${demoPasswords.sentinel}$`, 'm'));
+  });
+
+  it('has a `cluster` profile: six nodes from cluster.conf, created by cluster-admin, and the apps on REDIS_CLUSTER_NODES', () => {
+    const nodes = [1, 2, 3, 4, 5, 6].map((i) => `redis-cluster-${i}`);
+    const volumes = new Set<string>();
+    for (const name of nodes) {
+      const node = services[name] as Service & { profiles?: string[] };
+      expect(node.profiles, name).toEqual(['cluster']);
+      expect(node.command?.join(' '), name).toBe('redis-server /usr/local/etc/redis/cluster.conf');
+      const data = node.volumes?.find((v) => v.endsWith(':/data'));
+      expect(data, name).toBeDefined();
+      volumes.add(data as string);
+    }
+    expect(volumes.size).toBe(6);
+    // cluster.conf builds on the database role through the same mount.
+    const clusterConf = readFileSync(join(redisConfDir, 'cluster.conf'), 'utf8');
+    expect(clusterConf).toMatch(/^include \/usr\/local\/etc\/redis\/database\.conf$/m);
+    expect(clusterConf).toMatch(/^cluster-enabled yes$/m);
+    const init = services['redis-cluster-init'] as Service & { profiles?: string[] };
+    expect(init.profiles).toEqual(['cluster']);
+    const script = init.command?.join(' ') ?? '';
+    expect(script).toContain(`--user cluster-admin --pass ${demoPasswords['cluster-admin']}`);
+    expect(script).toContain('--cluster create');
+    expect(Object.keys(init.depends_on ?? {}).sort()).toEqual([...nodes].sort());
+    for (const [name, user] of [
+      ['api-cluster', 'app'],
+      ['worker-cluster', 'worker'],
+    ] as const) {
+      const app = services[name] as Service & { profiles?: string[] };
+      expect(app.profiles, name).toEqual(['cluster']);
+      const env = app.environment ?? {};
+      expect(env.REDIS_CLUSTER_NODES?.split(','), name).toEqual(nodes.map((n) => `${n}:6379`));
+      expect(env.REDIS_USERNAME, name).toBe(user);
+      expect(env.REDIS_PASSWORD, name).toBe(demoPasswords[user]);
+      expect(env.REDIS_URL ?? env.REDIS_SENTINELS ?? env.QUEUE_REDIS_URL, name).toBeUndefined();
+      expect(app.depends_on?.['redis-cluster-init']?.condition, name).toBe('service_completed_successfully');
+      expect(app.build?.target, name).toBe(name.replace('-cluster', ''));
+    }
   });
 
   it('builds the API and the worker from infra/Dockerfile targets that exist', () => {

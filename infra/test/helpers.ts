@@ -20,6 +20,7 @@ export const demoPasswords = {
   replication: 'replication-dev-password',
   sentinel: 'sentinel-dev-password',
   healthcheck: 'healthcheck-dev-password',
+  'cluster-admin': 'cluster-admin-dev-password',
 } as const;
 
 const started: RedisProcess[] = [];
