@@ -244,4 +244,19 @@ async function primeReplicas(cluster: Cluster, client: ClusterClient): Promise<v
       }
     }),
   );
+  // Each node learns a replica's offset from gossip: wait until every node lists them.
+  const perRange = 1 + cluster.replicas.length / cluster.masters.length;
+  for (const node of cluster.nodes) {
+    const c = node.client();
+    try {
+      await waitUntil(
+        async () =>
+          ((await c.call('CLUSTER', 'SLOTS')) as unknown[][]).every((r) => r.length >= 2 + perRange),
+        15_000,
+        `cluster node ${node.port} does not list every replica in CLUSTER SLOTS`,
+      );
+    } finally {
+      c.disconnect();
+    }
+  }
 }
