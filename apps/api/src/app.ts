@@ -84,7 +84,16 @@ export function createApp(deps: AppDeps): ApiApp {
   app.use(metrics.httpMiddleware);
   app.use(securityHeaders());
   app.use(corsPolicy(deps.config.corsOrigins));
-  app.use(express.json({ limit: JSON_BODY_LIMIT }));
+  const json = express.json({ limit: JSON_BODY_LIMIT });
+  app.use((req, res, next) => {
+    // Most requests are bodyless GETs: skip the parser's per-request checks (it would skip them too).
+    if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) {
+      req.body ??= undefined;
+      next();
+      return;
+    }
+    json(req, res, next);
+  });
 
   const limiter = rateLimit({
     client: deps.connections.writer,

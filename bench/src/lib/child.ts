@@ -14,11 +14,11 @@ export interface Child {
 
 const benchRoot = fileURLToPath(new URL('../..', import.meta.url));
 
-export function startChild(script: string, env: Record<string, string> = {}): Child {
+export function startChild(script: string, env: Record<string, string> = {}, nodeArgs: string[] = []): Child {
   const file = fileURLToPath(new URL(`../workers/${script}`, import.meta.url));
   const child = fork(file, [], {
     cwd: benchRoot,
-    execArgv: ['--import', 'tsx'],
+    execArgv: [...nodeArgs, '--import', 'tsx'],
     env: { ...process.env, ...env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

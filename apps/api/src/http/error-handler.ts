@@ -4,6 +4,7 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { ZodError } from 'zod';
 import { AppError } from './app-error.js';
+import { requestLog } from './request-logger.js';
 
 interface Mapped {
   status: number;
@@ -104,7 +105,7 @@ export function mapError(err: unknown): Mapped {
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, next) => {
     const mapped = mapError(err);
-    const log = (req as { log?: Logger }).log ?? logger;
+    const log = requestLog(req, logger);
     if (mapped.status >= 500) log.error({ err }, `request failed: ${mapped.body.code}`);
     else log.debug({ code: mapped.body.code }, mapped.body.error);
     if (res.headersSent) {

@@ -47,12 +47,25 @@ export function createMetrics(opts: {
     },
   });
 
+  // One labelled child per (method, route, status), looked up by a flat string: prom-client's
+  // labels() hashes the label object on every call.
+  const children = new Map<string, { observe(seconds: number): void }>();
+  const observe = (method: string, route: string, status: number, seconds: number) => {
+    const key = `${method} ${status} ${route}`;
+    let child = children.get(key);
+    if (!child) {
+      child = httpDuration.labels({ method, route, status: String(status) });
+      children.set(key, child);
+    }
+    child.observe(seconds);
+  };
+
   const httpMiddleware: RequestHandler = (req, res, next) => {
-    const end = httpDuration.startTimer();
-    res.on('finish', () => {
+    const start = performance.now();
+    res.once('finish', () => {
       // The route pattern, not the URL, keeps label cardinality bounded (ids are not labels).
       const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
-      end({ method: req.method, route, status: String(res.statusCode) });
+      observe(req.method, route, res.statusCode, (performance.now() - start) / 1000);
     });
     next();
   };

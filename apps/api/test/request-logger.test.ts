@@ -1,0 +1,90 @@
+import express from 'express';
+import { pino } from 'pino';
+import request from 'supertest';
+import { describe, expect, it } from 'vitest';
+import { accessLevel, requestLogger, SLOW_REQUEST_MS } from '../src/http/request-logger.js';
+import { corsPolicy, helmetPolicy, securityHeaders } from '../src/http/security.js';
+
+/** An app with the access logger writing its lines into an array. */
+function loggedApp(level: string) {
+  const lines: Array<Record<string, unknown>> = [];
+  const logger = pino({ level }, { write: (line: string) => lines.push(JSON.parse(line)) });
+  const app = express();
+  app.use(requestLogger(logger));
+  app.get('/ok', (_req, res) => void res.json({ ok: true }));
+  app.post('/ok', (_req, res) => void res.status(201).json({ ok: true }));
+  app.get('/healthz', (_req, res) => void res.json({ ok: true }));
+  app.get('/boom', (_req, res) => void res.status(503).json({ error: 'down' }));
+  return { app, lines };
+}
+
+describe('access log', () => {
+  it('logs fast successful reads at debug, writes at info, 4xx at warn, 5xx at error, slow reads at info', () => {
+    expect(accessLevel('GET', 200, 3)).toBe('debug');
+    expect(accessLevel('HEAD', 304, 3)).toBe('debug');
+    expect(accessLevel('GET', 200, SLOW_REQUEST_MS)).toBe('info');
+    expect(accessLevel('POST', 201, 3)).toBe('info');
+    expect(accessLevel('DELETE', 200, 3)).toBe('info');
+    expect(accessLevel('GET', 404, 3)).toBe('warn');
+    expect(accessLevel('GET', 429, 3)).toBe('warn');
+    expect(accessLevel('GET', 503, 3)).toBe('error');
+  });
+
+  it('at info: no line for a fast GET, one per write and per error, each with the request id', async () => {
+    const { app, lines } = loggedApp('info');
+    await request(app).get('/ok').expect(200);
+    const posted = await request(app).post('/ok').set('X-Request-Id', 'write-1').expect(201);
+    const failed = await request(app).get('/boom').expect(503);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(posted.headers['x-request-id']).toBe('write-1');
+    expect(
+      lines.map((l) => [l.level, (l.req as { id: string }).id, (l.res as { statusCode: number }).statusCode]),
+    ).toEqual([
+      [30, 'write-1', 201],
+      [50, failed.headers['x-request-id'], 503],
+    ]);
+    expect(lines[0]).toMatchObject({ msg: 'request completed', req: { method: 'POST', url: '/ok' } });
+    expect(typeof lines[0]?.responseTime).toBe('number');
+  });
+
+  it('at debug: every request but probes, with its generated id', async () => {
+    const { app, lines } = loggedApp('debug');
+    const res = await request(app).get('/ok').expect(200);
+    await request(app).get('/healthz').expect(200);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ level: 20, req: { id: res.headers['x-request-id'], url: '/ok' } });
+  });
+});
+
+describe('precomputed security headers', () => {
+  it('sends the same headers as helmet itself, and CORS only to listed origins', async () => {
+    const app = express();
+    app.disable('x-powered-by');
+    app.use(securityHeaders(), corsPolicy(['http://a.example']));
+    app.get('/x', (_req, res) => void res.json({}));
+    const plain = await request(app).get('/x').expect(200);
+    expect(plain.headers['content-security-policy']).toContain("default-src 'self'");
+    expect(plain.headers['content-security-policy']).not.toContain('upgrade-insecure-requests');
+    expect(plain.headers['strict-transport-security']).toMatch(/max-age=/);
+    expect(plain.headers['x-content-type-options']).toBe('nosniff');
+    expect(plain.headers['x-frame-options']).toBe('SAMEORIGIN');
+    expect(plain.headers['access-control-allow-origin']).toBeUndefined();
+    const reference = express();
+    reference.disable('x-powered-by');
+    reference.use(helmetPolicy());
+    reference.get('/x', (_req, res) => void res.json({}));
+    const helmeted = await request(reference).get('/x').expect(200);
+    const securityOnly = (h: Record<string, unknown>) => {
+      const { date: _d, connection: _c, 'keep-alive': _k, ...rest } = h;
+      return rest;
+    };
+    expect(securityOnly(plain.headers)).toEqual(securityOnly(helmeted.headers));
+    const other = await request(app).get('/x').set('Origin', 'http://b.example').expect(200);
+    expect(other.headers['access-control-allow-origin']).toBeUndefined();
+    const listed = await request(app).get('/x').set('Origin', 'http://a.example').expect(200);
+    expect(listed.headers['access-control-allow-origin']).toBe('http://a.example');
+    expect(listed.headers['access-control-expose-headers']).toContain('X-Request-Id');
+  });
+});
