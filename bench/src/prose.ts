@@ -28,6 +28,7 @@ runs some suites; \`BENCH_ROUNDS\`, \`BENCH_DURATION_MS\`, \`BENCH_HTTP_DURATION
 \`BENCH_WARM_COUNT\`, \`BENCH_CATALOG_COUNT\`, \`BENCH_STAMPEDE\`… change sizes (see
 \`bench/src/lib/config.ts\`); \`BENCH_OUT=<dir>\` writes the report elsewhere. After editing the
 prose only, \`pnpm --filter @app/bench bench:render\` re-renders this page from the JSON.
+\`pnpm --filter @app/bench profile:http\` profiles one HTTP server variant (see HTTP below).
 `;
 
 export const ANALYSIS = `
@@ -96,22 +97,46 @@ reading process waiting for a CPU on this busy 2-core machine; the p50 is a thir
 ### HTTP
 
 The bare handler (Express 5 + one GET + \`res.json\`) is the limit; our API answers the same read
-with its whole production stack around it: structured request logging with request ids
-(pino-http), security headers (helmet), CORS, Prometheus metrics, zod validation of the id, the
-OpenAPI-declared route, the search history (every read is recorded for "recent/top searches") and
-the stats. Per request that is about 240 µs of server CPU against 165 µs for the bare handler (see
-the CPU column), which caps the ratio near 0.7 however cheap the cache read is.
+with its whole production stack around it: access logs with request ids, security headers
+(helmet's policy), CORS, Prometheus metrics, zod validation of the id, the OpenAPI-declared route,
+the search history (every read is recorded for "recent/top searches") and the stats. The API runs
+with its shipped defaults (\`LOG_LEVEL=info\`) except \`RATE_LIMIT_PER_MINUTE=0\`: autocannon is one
+client IP, which the default 600/min would refuse after 600 requests; with the limiter on, each
+request also waits for one Redis call (rate-limiter-flexible's counter), not measured here.
 
-Two changes came out of measuring this path: history records of one event-loop turn now share
-one MULTI (it was a MULTI of 6 commands per request, which doubled Redis CPU per request), and the
-cache read is batched as above. Removing the remaining gap means removing features of the API
-(request logs, headers, metrics, history), which is not a performance decision.
+Profiling this path (\`pnpm --filter @app/bench profile:http [api|api-near|express-get] [seconds]\`:
+one server under \`node --cpu-prof\`, autocannon -c 50, top self and inclusive frames) took it from
+about 247 to about 186 µs of server CPU per request (bare handler: ~142 µs), 0.63x → 0.81x
+(all the changes below together; measured in separate runs, see the commit history):
+
+- Access logs (the largest single frame before: pino-http's middleware, ~20 % of the profile
+  counting what it called): pino-http built two child loggers per request
+  (serializing the request into each) whether or not a line was written. Our own middleware sets
+  the id and \`X-Request-Id\`, adds one \`close\` listener, and builds the child logger only
+  when a line is written. Fast successful GET/HEAD requests are logged at debug; writes, slow
+  requests (≥ 1 s) at info, 4xx at warn, 5xx at error; \`LOG_LEVEL=debug\` logs every request.
+  Metrics count every request anyway, so info-level logs keep what needs a look.
+- helmet ran 13 middlewares per request for a header set that never changes: it runs once at
+  startup against a recording response and each request gets the recorded headers in one call
+  (a test checks they equal helmet's own). CORS sends nothing to a request without a listed
+  Origin, now decided before cors' per-request option merging.
+- Metrics: histogram children are cached by a flat string key instead of \`labels()\` hashing
+  the label object on each request; bodyless requests skip the JSON body parser's checks.
+
+What is left above the bare handler is Express routing over all the API's routes, validation,
+the history record and stats, the envelope decoding and the bigger JSON answer; \`writev\`,
+HTTP header writing and GC are the largest frames of both profiles.
+
+Earlier changes on this path: history records of one event-loop turn share one MULTI (it was a
+MULTI of 6 commands per request), and the cache read is batched as above.
 
 The near-cache does not raise the API's throughput here, although it removes the Redis read
 (Redis CPU per request drops): Node's HTTP server spends *more* CPU on a response sent in the same
-tick as its request than on one sent after an I/O wait (the profile shows the difference in
-\`writev\`, i.e. header and body written apart). A bare Express handler answering from a Map shows the same effect (about 179 µs per
-request synchronously, about 160 µs when it yields once, measured while writing this page).
+tick as its request than on one sent after an I/O wait. The profile shows it: \`writev\` is a larger
+share, and \`resOnFinish\` → \`clearIncoming\` adds an \`end\` listener to each request that was
+answered before Node finished reading it (3–4 % of the profile, 1 % on the L2 path). A bare Express
+handler answering from a Map shows the same effect (about 179 µs per request synchronously, about
+160 µs when it yields once, measured while writing an earlier version of this page).
 
 ### Warming, stampede, catalog
 
@@ -139,9 +164,9 @@ export const WHY_MISSED: Record<string, string> = {
   invalidation:
     'the p99 is the reading process waiting for a CPU on a loaded 2-core machine; the p50 is about 0.4 ms.',
   'http-l2':
-    "the API's production stack (request logs, helmet, CORS, metrics, validation, history) costs ~240 µs CPU per request against 165 µs for the bare handler; closing the gap means removing features.",
+    'after profiling (access logs built only when written, helmet headers precomputed, cheaper CORS and metrics) the API costs ~186 µs CPU per request against ~142 µs for the bare handler (was ~247 µs, 0.63x); what is left is Express routing over all routes, validation, history, stats and the bigger JSON answer (see the analysis).',
   'http-l1':
-    "same stack as above; the near-cache removes the Redis read but Node's HTTP server spends more CPU on a response sent in the request's own tick (writev).",
+    "same stack as above; the near-cache removes the Redis read but Node's HTTP server spends more CPU on a response sent in the request's own tick (writev, an extra 'end' listener per request): ~216 µs per request against ~186 µs on the L2 path.",
   warm: 'see the warming analysis.',
   stampede: 'see the stampede suite.',
   'category-uncached':
