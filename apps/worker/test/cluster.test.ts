@@ -84,9 +84,14 @@ describe('worker on a cluster', () => {
     const recoveredMs = Date.now() - killedAt;
     console.info(JSON.stringify({ workerRecoveredMs: recoveredMs }));
     expect(recoveredMs).toBeLessThan(30_000);
-    const status = await readWorkerStatus(env.connections.writer, env.keys);
-    expect(status.alive).toBe(true);
-    expect(status.lastResults[JOB.warmTop]).toMatchObject({ ok: true });
+    // The worker records a job's result right after BullMQ marks it completed.
+    await waitUntil(
+      async () =>
+        (await readWorkerStatus(env.connections.writer, env.keys)).lastResults[JOB.warmTop]?.ok === true,
+      5_000,
+      'the worker did not record the job result',
+    );
+    expect((await readWorkerStatus(env.connections.writer, env.keys)).alive).toBe(true);
     // The restarted node rejoins as a replica; the cluster is whole again.
     await queueMaster.start();
     await redis.cluster?.waitForOk(20_000);
