@@ -61,6 +61,7 @@ export async function refreshHotEntries(
   let absent = 0;
   let items = 0;
   let gone = 0;
+  let fenced = 0;
   for (let i = 0; i < ids.length; i += DEFAULT_WARM_BATCH_SIZE) {
     const batch = ids.slice(i, i + DEFAULT_WARM_BATCH_SIZE);
     const ttls = await readCacheTtls(deps.redis, deps.keys, batch);
@@ -69,16 +70,20 @@ export async function refreshHotEntries(
     expiring += due.length;
     if (due.length > 0) {
       if (deps.originDelayMs) await sleep(deps.originDelayMs);
-      // From the master, not a lagging replica (see warm.ts loadBatch).
+      // From the master, not a lagging replica (see warm.ts loadBatch). readStartedAt, taken before
+      // the read, lets setMany skip an entry a catalog write invalidated meanwhile.
+      const readStartedAt = Date.now();
       const products = await deps.catalog.getMany(due, { consistent: true });
       const entries = products
         .filter((p): p is Product => p !== null)
         .map((p): [string, Product] => [p.id, p]);
-      if (entries.length > 0) await deps.cache.setMany(entries);
-      items += entries.length;
+      const written =
+        entries.length > 0 ? await deps.cache.setMany(entries, undefined, { readStartedAt }) : 0;
+      items += written;
+      fenced += entries.length - written;
       gone += due.length - entries.length;
     }
     await report(progressOf(Math.min(i + batch.length, ids.length), ids.length));
   }
-  return summarize(items, startedAt, { checked: ids.length, expiring, absent, gone });
+  return summarize(items, startedAt, { checked: ids.length, expiring, absent, gone, fenced });
 }

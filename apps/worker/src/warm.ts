@@ -2,6 +2,8 @@
  * Cache warming: load products from the catalog in batches (one MGET per batch through
  * catalog.getMany, never one round trip per item) and write them with cache.setMany, which applies
  * the cache's TTL and jitter. Re-running a warm job rewrites the same entries, so a retry is safe.
+ * Each setMany gets the time its batch was read (readStartedAt): an entry a catalog write
+ * invalidated after that read is skipped (counted as `fenced`) instead of written back stale.
  */
 import { DEFAULT_WARM_BATCH_SIZE, type JobProgressInfo, type JobSummary, validateId } from '@app/redis-core';
 import type { Product, TopHistory, WarmCache, WarmCatalog } from './ports.js';
@@ -40,9 +42,14 @@ function present(products: (Product | null)[]): [string, Product][] {
  * Loads from the master (consistent): a lagging replica could hand back a product older than a
  * write that just invalidated its entry, and warming would put the stale value back for a TTL.
  */
-async function loadBatch(deps: WarmDeps, ids: string[]): Promise<(Product | null)[]> {
+async function loadBatch(
+  deps: WarmDeps,
+  ids: string[],
+): Promise<{ products: (Product | null)[]; readStartedAt: number }> {
   if (deps.originDelayMs) await sleep(deps.originDelayMs);
-  return deps.catalog.getMany(ids, { consistent: true });
+  // Taken before the read: a write (and its invalidation) after this instant fences the entry.
+  const readStartedAt = Date.now();
+  return { products: await deps.catalog.getMany(ids, { consistent: true }), readStartedAt };
 }
 
 async function* inBatches(ids: readonly string[], size: number): AsyncGenerator<string[]> {
@@ -55,20 +62,23 @@ async function warmIds(
   batches: AsyncIterable<string[]>,
   total: number,
   report: ReportProgress,
-): Promise<{ items: number; missing: number; done: number }> {
+): Promise<{ items: number; missing: number; done: number; fenced: number }> {
   let items = 0;
   let missing = 0;
   let done = 0;
+  let fenced = 0;
   for await (const ids of batches) {
     if (ids.length === 0) continue;
-    const entries = present(await loadBatch(deps, ids));
-    if (entries.length > 0) await deps.cache.setMany(entries);
-    items += entries.length;
+    const { products, readStartedAt } = await loadBatch(deps, ids);
+    const entries = present(products);
+    const written = entries.length > 0 ? await deps.cache.setMany(entries, undefined, { readStartedAt }) : 0;
+    items += written;
+    fenced += entries.length - written;
     missing += ids.length - entries.length;
     done += ids.length;
     await report(progressOf(Math.min(done, total), total));
   }
-  return { items, missing, done };
+  return { items, missing, done, fenced };
 }
 
 export async function warmAll(
@@ -83,7 +93,7 @@ export async function warmAll(
   await report(progressOf(0, total));
   const result = await warmIds(deps, inBatches(ids, batchSize), total, report);
   await report(progressOf(total, total));
-  return summarize(result.items, startedAt, { total, missing: result.missing });
+  return summarize(result.items, startedAt, { total, missing: result.missing, fenced: result.fenced });
 }
 
 export async function warmCategory(
@@ -95,9 +105,11 @@ export async function warmCategory(
   const batchSize = Math.min(opts.batchSize ?? DEFAULT_WARM_BATCH_SIZE, CATEGORY_PAGE_LIMIT);
   let items = 0;
   let total = 0;
+  let fenced = 0;
   // byCategory already loads the products of a page in one batch, so each page is written as is.
   for (let offset = 0; ; offset += batchSize) {
     if (deps.originDelayMs) await sleep(deps.originDelayMs);
+    const readStartedAt = Date.now();
     const page = await deps.catalog.byCategory(opts.category, {
       offset,
       limit: batchSize,
@@ -106,13 +118,14 @@ export async function warmCategory(
     });
     total = page.count;
     const entries = present(page.products);
-    if (entries.length > 0) await deps.cache.setMany(entries);
-    items += entries.length;
+    const written = entries.length > 0 ? await deps.cache.setMany(entries, undefined, { readStartedAt }) : 0;
+    items += written;
+    fenced += entries.length - written;
     await report(progressOf(Math.min(offset + page.products.length, total), total));
     if (page.products.length === 0 || offset + batchSize >= total) break;
   }
   await report(progressOf(total, total));
-  return summarize(items, startedAt, { total });
+  return summarize(items, startedAt, { total, fenced });
 }
 
 /** Warms the n most searched ids (history.top); queries that are not valid ids are skipped. */
@@ -135,5 +148,10 @@ export async function warmTop(
   await report(progressOf(0, total));
   const result = await warmIds(deps, inBatches(ids, DEFAULT_WARM_BATCH_SIZE), total, report);
   await report(progressOf(total, total));
-  return summarize(result.items, startedAt, { total, missing: result.missing, skipped: top.length - total });
+  return summarize(result.items, startedAt, {
+    total,
+    missing: result.missing,
+    skipped: top.length - total,
+    fenced: result.fenced,
+  });
 }

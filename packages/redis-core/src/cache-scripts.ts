@@ -47,4 +47,5 @@ export const cacheScripts = {
   refreshLock: loadScript('cache-refresh-lock-2.lua'),
   readMany: loadScript('cache-read-n.lua'),
   setMany: loadScript('cache-set-n.lua'),
+  setManyFenced: loadScript('cache-set-fenced-n.lua'),
 };

@@ -42,7 +42,16 @@ export interface Cache {
   getOrLoadQuery<T>(name: string, params: object, loader: () => Promise<T>): Promise<CacheResult<T>>;
   peek<T>(id: string): Promise<{ value: T | null; ttlMs: number | null } | null>;
   set<T>(id: string, value: T, ttlSeconds?: number): Promise<void>;
-  setMany<T>(entries: [id: string, value: T][], ttlSeconds?: number): Promise<void>;
+  /**
+   * Writes entries outside the loader path; returns how many were written. With `readStartedAt`
+   * (`Date.now()` taken BEFORE the values were read from the catalog), an entry invalidated since
+   * then is skipped, so a bulk write racing a catalog write cannot put the old value back.
+   */
+  setMany<T>(
+    entries: [id: string, value: T][],
+    ttlSeconds?: number,
+    opts?: { readStartedAt?: number },
+  ): Promise<number>;
   invalidate(id: string): Promise<boolean>;
   invalidatePrefix(prefix: string): Promise<number>;
   invalidateQueries(): Promise<void>;
@@ -81,6 +90,18 @@ export interface CacheDeps {
 }
 
 const SET_BATCH = 500;
+/**
+ * How long `invalidate` fences a key against bulk writes (cache:fence:<key>). A bulk write whose
+ * read started longer ago than this (minus the skew) cannot be checked any more, so it is dropped.
+ */
+export const FENCE_TTL_MS = 10_000;
+/**
+ * Fences and readStartedAt are both wall-clock ms of the calling processes (API, worker), which
+ * must agree within this much (NTP, or one host): a fence up to this much older than the read is
+ * still honoured, so skew errs towards skipping a write (the next read loads it) and never
+ * towards keeping an old value.
+ */
+const FENCE_SKEW_MS = 1000;
 /** setMany batches sent before waiting for the oldest one. */
 const SET_WINDOW = 4;
 
@@ -217,11 +238,56 @@ export function createCache(deps: CacheDeps): Cache {
       forget(key);
     },
 
-    async setMany(entries, ttl) {
+    async setMany(entries, ttl, opts) {
       const seconds = ttlOrDefault(ttl, ttlSeconds);
+      const readStartedAt = opts?.readStartedAt;
+      if (
+        readStartedAt !== undefined &&
+        (typeof readStartedAt !== 'number' || !Number.isFinite(readStartedAt))
+      ) {
+        throw new ValidationError('readStartedAt must be a time in ms', [
+          { path: ['readStartedAt'], message: 'not a finite number' },
+        ]);
+      }
       // Validate every id before writing anything, so a bad id never leaves a half-written batch.
       const rows = entries.map(([id, value]) => ({ key: keys.cacheEntry(id), ...entryFor(value, seconds) }));
+      let written = 0;
+      const writeFenced = async (batch: typeof rows, startedAt: number) => {
+        if (Date.now() - startedAt > FENCE_TTL_MS - FENCE_SKEW_MS) {
+          // The fences of writes made during that read may have expired: nothing can be proven fresh.
+          deps.logger?.warn(
+            { entries: batch.length },
+            'setMany: read older than the fence TTL, batch skipped',
+          );
+          return;
+        }
+        const threshold = Math.floor(startedAt - FENCE_SKEW_MS);
+        if (client instanceof Cluster) {
+          // Each entry and its fence share a slot; slots differ between entries, so one call each.
+          const replies = await Promise.all(
+            batch.map((row) =>
+              cacheScripts.setManyFenced.run(
+                client,
+                [row.key, keys.cacheFence(row.key)],
+                [threshold, row.payload, row.pttl],
+              ),
+            ),
+          );
+          for (const reply of replies) written += Number(reply);
+        } else {
+          const keyList: string[] = [];
+          const args: (string | number)[] = [threshold];
+          for (const row of batch) {
+            keyList.push(row.key, keys.cacheFence(row.key));
+            args.push(row.payload, row.pttl);
+          }
+          written += Number(await cacheScripts.setManyFenced.run(client, keyList, args));
+        }
+        for (const row of batch) forget(row.key);
+      };
       const writeBatch = async (batch: typeof rows) => {
+        if (readStartedAt !== undefined) return writeFenced(batch, readStartedAt);
+        written += batch.length;
         if (client instanceof Cluster) {
           // Cache keys spread over slots and a cluster pipeline must stay in one: the SETs go
           // out back to back (one write per node connection).
@@ -252,14 +318,22 @@ export function createCache(deps: CacheDeps): Cache {
           throw err;
         }
       });
+      return written;
     },
 
     async invalidate(id) {
       const key = keys.cacheEntry(id);
       // The loader lock goes too: a load that began before the write holds the old value, and
       // its fenced store needs the lock, so it can no longer put that value back for a TTL.
+      // The fence does the same for bulk writes (setMany with readStartedAt). Same slot, one trip.
       const [removed] = await guarded('invalidate', () =>
-        execPipeline(client.pipeline().unlink(key).unlink(keys.lock(key))),
+        execPipeline(
+          client
+            .pipeline()
+            .unlink(key)
+            .unlink(keys.lock(key))
+            .set(keys.cacheFence(key), Date.now(), 'PX', FENCE_TTL_MS),
+        ),
       );
       forget(key);
       return Number(removed) > 0;

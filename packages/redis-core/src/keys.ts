@@ -90,6 +90,11 @@ export interface Keyspace {
   /** `lock:<key>`; in cluster mode the lock shares the guarded key's slot (`lock:{data:1}`). */
   lock(key: string): string;
   readonly lockPrefix: string;
+  /**
+   * `cache:fence:<key>` (cluster: `cache:fence:{data:1}`, the entry's slot): written by
+   * `cache.invalidate` for a few seconds so a bulk write of a value read earlier is refused.
+   */
+  cacheFence(key: string): string;
 
   // Stats (one hash tag in cluster mode so MGET/pipelines over the series never CROSSSLOT).
   readonly statsPrefix: string;
@@ -171,6 +176,13 @@ export function createKeyspace(opts: { cluster?: boolean } = {}): Keyspace {
       return `lock:{${key}}`;
     },
     lockPrefix: 'lock:',
+    cacheFence: (key) => {
+      if (typeof key !== 'string' || key.length === 0 || key.length > 512) {
+        throw new InvalidIdError(`invalid fence key ${describe(key)}`);
+      }
+      if (!cluster || hashTagOf(key) !== null) return `cache:fence:${key}`;
+      return `cache:fence:{${key}}`;
+    },
 
     statsPrefix: `${stats}:`,
     statsCounters: () => `${stats}:counters`,
