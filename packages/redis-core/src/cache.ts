@@ -98,8 +98,8 @@ export const FENCE_TTL_MS = 10_000;
 /**
  * Fences and readStartedAt are both wall-clock ms of the calling processes (API, worker), which
  * must agree within this much (NTP, or one host): a fence up to this much older than the read is
- * still honoured, so skew errs towards skipping a write (the next read loads it) and never
- * towards keeping an old value.
+ * still honoured, so skew within that errs towards skipping a write (the next read loads it);
+ * an invalidating clock more than this behind the writer's would let a stale write through.
  */
 const FENCE_SKEW_MS = 1000;
 /** setMany batches sent before waiting for the oldest one. */
