@@ -1,5 +1,6 @@
 import type { DataResponse, InvalidateResponse } from '@app/api-types';
 import type { Product } from '@app/redis-core';
+import type { NextFunction, Response } from 'express';
 import type { AppContext } from '../../context.js';
 import { notFound } from '../../http/app-error.js';
 import { type AnyRoute, defineRoute, round2 } from '../../http/route.js';
@@ -10,6 +11,11 @@ import { dataResponseSchema, invalidateResponseSchema } from './schemas.js';
 
 export function dataRoutes(ctx: AppContext): AnyRoute[] {
   const origin = createOrigin({ catalog: ctx.catalog, delayMs: ctx.config.originDelayMs });
+  // With the near-cache a hit needs no I/O, so the answer would be written in the same tick as
+  // the request was parsed, and Node's HTTP server does measurably more work per request then
+  // (bench, autocannon -c 50: 224-252 µs CPU/req vs 185 µs when sent from the next macrotask,
+  // below the 190 µs of a Redis hit). One setImmediate hop is far cheaper than that extra work.
+  const deferHits = ctx.cache.near !== null;
   const historyFailed = throttled(10_000, (err) => ctx.logger.warn({ err }, 'history.record failed'));
 
   return [
@@ -28,7 +34,7 @@ export function dataRoutes(ctx: AppContext): AnyRoute[] {
         ...errors.rateLimited,
         ...errors.unavailable,
       },
-      handler: async ({ params }, _req, res) => {
+      handler: async ({ params }, _req, res, next) => {
         // Recorded in the background: the history must never add latency to the read.
         ctx.history.record(params.id).catch(historyFailed);
         const result = await ctx.cache.getOrLoad<Product>(params.id, () => origin.load(params.id));
@@ -44,7 +50,8 @@ export function dataRoutes(ctx: AppContext): AnyRoute[] {
           ...(result.stale ? { stale: true } : {}),
           origin_delay_ms: origin.delayMs,
         };
-        res.json(body);
+        if (deferHits && result.source === 'cache') setImmediate(sendLater, res, body, next);
+        else res.json(body);
       },
     }),
     defineRoute({
@@ -66,4 +73,13 @@ export function dataRoutes(ctx: AppContext): AnyRoute[] {
       },
     }),
   ];
+}
+
+/** The deferred send: outside Express' promise handling, so a throw goes to `next` by hand. */
+function sendLater(res: Response, body: DataResponse, next: NextFunction): void {
+  try {
+    res.json(body);
+  } catch (err) {
+    next(err);
+  }
 }
