@@ -130,13 +130,17 @@ HTTP header writing and GC are the largest frames of both profiles.
 Earlier changes on this path: history records of one event-loop turn share one MULTI (it was a
 MULTI of 6 commands per request), and the cache read is batched as above.
 
-The near-cache does not raise the API's throughput here, although it removes the Redis read
-(Redis CPU per request drops): Node's HTTP server spends *more* CPU on a response sent in the same
-tick as its request than on one sent after an I/O wait. The profile shows it: \`writev\` is a larger
-share, and \`resOnFinish\` → \`clearIncoming\` adds an \`end\` listener to each request that was
-answered before Node finished reading it (3–4 % of the profile, 1 % on the L2 path). A bare Express
-handler answering from a Map shows the same effect (about 179 µs per request synchronously, about
-160 µs when it yields once, measured while writing an earlier version of this page).
+A near-cache hit needs no I/O, so answered directly it would be written in the same tick as its
+request was parsed, and Node's HTTP server spends *more* CPU on such a response than on one sent
+after an I/O wait: the profile shows a larger \`writev\` share, and \`resOnFinish\` →
+\`clearIncoming\` adding an \`end\` listener to each request answered before Node finished reading
+it (3–4 % of the profile, 1 % on the L2 path). So \`GET /api/data/:id\` sends a cache hit from the
+next macrotask (\`setImmediate\`) when the near-cache is on. Measured with \`BENCH_ONLY=http\`, two
+runs each way, same-run ratios to the bare handler: near-cache hit 224 and 252 µs CPU per request
+(0.68x, 0.53x) answered in the same tick, 185 and 186 µs (1.01x, 1.08x) deferred, against ~190 µs
+on the L2 path (this page's run: 181 µs; its ratio medians move with the machine's load). A bare Express handler answering from a Map shows the same effect (about 179 µs per
+request synchronously, about 160 µs when it yields once, measured while writing an earlier version
+of this page).
 
 ### Warming, stampede, catalog
 
@@ -166,7 +170,7 @@ export const WHY_MISSED: Record<string, string> = {
   'http-l2':
     'after profiling (access logs built only when written, helmet headers precomputed, cheaper CORS and metrics) the API costs ~186 µs CPU per request against ~142 µs for the bare handler (was ~247 µs, 0.63x); what is left is Express routing over all routes, validation, history, stats and the bigger JSON answer (see the analysis).',
   'http-l1':
-    "same stack as above; the near-cache removes the Redis read but Node's HTTP server spends more CPU on a response sent in the request's own tick (writev, an extra 'end' listener per request): ~216 µs per request against ~186 µs on the L2 path.",
+    "same stack as above minus the Redis read; a near-cache hit is sent from the next macrotask, since Node's HTTP server spends more CPU on a response written in the request's own tick (~185 µs per request deferred against ~225-250 µs not; see the analysis).",
   warm: 'see the warming analysis.',
   stampede: 'see the stampede suite.',
   'category-uncached':
