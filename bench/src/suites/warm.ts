@@ -45,7 +45,10 @@ export async function warmSuite(cfg: BenchConfig): Promise<SuiteResult> {
   const variants: Variant[] = [
     {
       name: 'ours',
-      measure: () => timedRate(() => ours.cache.setMany(entries)),
+      measure: () =>
+        timedRate(async () => {
+          await ours.cache.setMany(entries);
+        }),
     },
     {
       name: 'rawPipeline',
