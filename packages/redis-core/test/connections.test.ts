@@ -174,6 +174,9 @@ describe('replicated: writer on the master, reader on a healthy replica', () => 
     );
     try {
       await c.writer.set('survives', 'yes');
+      // The replica must hold the write before the master dies (replication is asynchronous).
+      const direct = extra.replicas[0]!.client();
+      await waitUntilFast(async () => (await direct.get('survives')) === 'yes', 5_000, 'write replicated');
       await waitUntilFast(() => c.reader() !== c.writer, 5_000, 'replica healthy');
       await extra.master.kill();
       await waitUntilFast(() => c.replicas[0]?.healthy === false, 2_000, 'replica link down');
