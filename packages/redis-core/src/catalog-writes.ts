@@ -21,6 +21,20 @@ const BULK_BATCH = 1000;
 
 type ScriptReply = [status: string, current?: string | null];
 
+/** KEYS 1-8 of both scripts: the product, the global indexes and one category's indexes. */
+function productKeys(k: CatalogKeys, id: string, category: string): string[] {
+  return [
+    k.product(id),
+    k.products,
+    k.byPrice,
+    k.byName,
+    k.categories,
+    k.category(category),
+    k.categoryByPrice(category),
+    k.categoryByName(category),
+  ];
+}
+
 function saveCall(k: CatalogKeys, mode: 'create' | 'write', product: Product, current: string | null) {
   const next = indexEntriesOf(product);
   const old: IndexEntries | null = current === null ? null : storedIndexEntries(current, product.id);
@@ -31,14 +45,7 @@ function saveCall(k: CatalogKeys, mode: 'create' | 'write', product: Product, cu
   const oldWords = old?.wordMembers ?? [];
   return {
     keys: [
-      k.product(product.id),
-      k.products,
-      k.byPrice,
-      k.byName,
-      k.categories,
-      k.category(keysCategory),
-      k.categoryByPrice(keysCategory),
-      k.categoryByName(keysCategory),
+      ...productKeys(k, product.id, keysCategory),
       k.category(newCategory),
       k.categoryByPrice(newCategory),
       k.categoryByName(newCategory),
@@ -66,16 +73,7 @@ function removeCall(k: CatalogKeys, id: string, current: string) {
   // An unreadable category still needs slot-local placeholder keys; the script skips them.
   const keysCategory = category ?? 'unknown';
   return {
-    keys: [
-      k.product(id),
-      k.products,
-      k.byPrice,
-      k.byName,
-      k.categories,
-      k.category(keysCategory),
-      k.categoryByPrice(keysCategory),
-      k.categoryByName(keysCategory),
-    ],
+    keys: productKeys(k, id, keysCategory),
     args: [current, id, category ?? '', old?.sortMember ?? '', ...(old?.wordMembers ?? [])],
   };
 }
