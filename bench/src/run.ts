@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { runBench } from './bench.js';
 import { loadBenchConfig } from './lib/config.js';
@@ -20,6 +20,7 @@ const partial = cfg.quick || cfg.only.length > 0;
 const outDir =
   process.env.BENCH_OUT ?? (partial ? null : fileURLToPath(new URL('../../docs', import.meta.url)));
 if (outDir) {
+  mkdirSync(outDir, { recursive: true });
   writeFileSync(`${outDir}/benchmarks.json`, `${JSON.stringify(report, null, 2)}\n`);
   writeFileSync(`${outDir}/benchmarks.md`, renderMarkdown(report, { intro: INTRO, analysis: ANALYSIS }));
   console.log(`\nwrote ${outDir}/benchmarks.md and benchmarks.json`);

@@ -69,7 +69,7 @@ export interface Cache {
 export interface CacheDeps {
   connections: Pick<RedisConnections, 'writer'>;
   keys: Keyspace;
-  stats?: Pick<Stats, 'record' | 'recordAccess'>;
+  stats?: Pick<Stats, 'record' | 'recordRead'>;
   ttlSeconds: number;
   /** Ratio 0..0.5: each TTL is ttl × (1 ± jitter), uniform. */
   jitter: number;
@@ -197,8 +197,7 @@ export function createCache(deps: CacheDeps): Cache {
       const outcome = local === undefined ? await readThrough.resolve(key, loader, ttl) : undefined;
       const latencyMs = Math.round((performance.now() - started) * 1000) / 1000;
       const source = outcome === undefined ? 'cache' : outcome.source;
-      stats?.record(source, latencyMs);
-      stats?.recordAccess(id);
+      stats?.recordRead(id, source, latencyMs);
       if (outcome === undefined)
         return { value: local!.value as T | null, source, latencyMs, ttlMs: local!.ttlMs };
       return { ...outcome, latencyMs };

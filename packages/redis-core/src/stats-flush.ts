@@ -52,20 +52,25 @@ export async function writeBatch(client: Redis | Cluster, keys: Keyspace, batch:
     tx.expire(key, WINDOW_SECONDS);
   }
   for (const source of SOURCES) {
-    for (const [index, n] of b.histogram[source])
-      tx.hincrby(histogramKey(keys, source), bucketField(index), n);
+    const counts = b.histogram[source];
+    for (let index = 0; index < counts.length; index++) {
+      const n = counts[index]!;
+      if (n > 0) tx.hincrby(histogramKey(keys, source), bucketField(index), n);
+    }
   }
-  if (b.hotLast.size > 0) {
+  if (b.hot.size > 0) {
     const hot = keys.statsHot();
     const hotCount = keys.statsHotCount();
     const members: (string | number)[] = [];
-    for (const [id, at] of b.hotLast) members.push(at, id);
+    const counts: (string | number)[] = [];
+    for (const [id, access] of b.hot) {
+      members.push(access.last, id);
+      counts.push(access.count, id);
+    }
     // GT: another process may already have stored a later access of the same id.
     tx.zadd(hot, 'GT', ...members);
     // One EVAL for every id's count, not one ZINCRBY each (EVAL, not EVALSHA: a NOSCRIPT inside
     // MULTI would fail the batch).
-    const counts: (string | number)[] = [];
-    for (const [id, n] of b.hotCount) counts.push(n, id);
     tx.eval(HOT_COUNT_LUA, 1, hotCount, ...counts);
     tx.zremrangebyscore(hot, '-inf', now - WINDOW_SECONDS * 1000);
     tx.zremrangebyrank(hot, 0, -(HOT_MAX_MEMBERS + 1));

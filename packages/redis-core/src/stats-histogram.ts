@@ -7,6 +7,8 @@ export const LATENCY_BOUNDS_MS: readonly number[] = Array.from({ length: 46 }, (
   Number((0.01 * 2 ** (i / 2)).toPrecision(4)),
 );
 const OVERFLOW = LATENCY_BOUNDS_MS.length;
+/** Buckets, the +Inf one included. */
+export const BUCKET_COUNT = OVERFLOW + 1;
 const FIELD_INDEX = new Map<string, number>([
   ...LATENCY_BOUNDS_MS.map((b, i) => [String(b), i] as [string, number]),
   ['+Inf', OVERFLOW],

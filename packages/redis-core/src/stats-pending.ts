@@ -1,15 +1,25 @@
-import { bucketIndex } from './stats-histogram.js';
+import { BUCKET_COUNT, bucketIndex } from './stats-histogram.js';
 
 /**
  * Counters accumulated in memory between two flushes. While Redis is down they keep
  * accumulating here, bounded (fixed totals and histogram, at most 600 seconds and 10,000 hot
  * ids), so a long outage cannot grow memory without limit.
+ *
+ * This runs on every cache read, near-cache hits included (about a microsecond each), so it is
+ * kept to a few field updates: the current second's bucket is remembered, the histograms are
+ * plain arrays, and a hot id is one map entry updated in place.
  */
 export interface SecondBucket {
   hits: number;
   misses: number;
   cacheMs: number;
   dbMs: number;
+}
+
+/** When an id was last read (epoch ms) and how many times since the last flush. */
+export interface HotAccess {
+  last: number;
+  count: number;
 }
 
 /** Per-second buckets older than this have expired in Redis anyway. */
@@ -23,43 +33,60 @@ export class PendingStats {
   cacheMs = 0;
   dbMs = 0;
   readonly seconds = new Map<number, SecondBucket>();
-  readonly histogram = { cache: new Map<number, number>(), database: new Map<number, number>() };
-  readonly hotLast = new Map<string, number>();
-  readonly hotCount = new Map<string, number>();
+  /** Count per latency bucket (index: stats-histogram's bucketIndex). */
+  readonly histogram = {
+    cache: new Array<number>(BUCKET_COUNT).fill(0),
+    database: new Array<number>(BUCKET_COUNT).fill(0),
+  };
+  readonly hot = new Map<string, HotAccess>();
+  #second = Number.NaN;
+  #bucket: SecondBucket | undefined;
 
   get isEmpty(): boolean {
-    return this.requests === 0 && this.hotLast.size === 0;
+    return this.requests === 0 && this.hot.size === 0;
   }
 
   record(source: 'cache' | 'database', latencyMs: number, nowMs: number): void {
     const second = Math.floor(nowMs / 1000);
-    let bucket = this.seconds.get(second);
-    if (!bucket) {
-      bucket = { hits: 0, misses: 0, cacheMs: 0, dbMs: 0 };
-      this.seconds.set(second, bucket);
-      this.#trimSeconds();
+    if (second !== this.#second) {
+      if (!this.seconds.has(second)) {
+        this.seconds.set(second, { hits: 0, misses: 0, cacheMs: 0, dbMs: 0 });
+        this.#trimSeconds();
+      }
+      this.#second = second;
+      // Undefined only when the clock jumped back more than MAX_SECONDS: that second is dropped.
+      this.#bucket = this.seconds.get(second);
     }
+    const bucket = this.#bucket;
     this.requests++;
     if (source === 'cache') {
       this.hits++;
       this.cacheMs += latencyMs;
-      bucket.hits++;
-      bucket.cacheMs += latencyMs;
+      if (bucket) {
+        bucket.hits++;
+        bucket.cacheMs += latencyMs;
+      }
     } else {
       this.misses++;
       this.dbMs += latencyMs;
-      bucket.misses++;
-      bucket.dbMs += latencyMs;
+      if (bucket) {
+        bucket.misses++;
+        bucket.dbMs += latencyMs;
+      }
     }
-    const hist = this.histogram[source];
+    const counts = this.histogram[source];
     const index = bucketIndex(latencyMs);
-    hist.set(index, (hist.get(index) ?? 0) + 1);
+    counts[index] = counts[index]! + 1;
   }
 
-  recordAccess(id: string, nowMs: number, times = 1): void {
-    if (!this.hotLast.has(id) && this.hotLast.size >= MAX_HOT_IDS) return;
-    this.hotLast.set(id, Math.max(nowMs, this.hotLast.get(id) ?? 0));
-    this.hotCount.set(id, (this.hotCount.get(id) ?? 0) + times);
+  recordAccess(id: string, nowMs: number): void {
+    const seen = this.hot.get(id);
+    if (seen !== undefined) {
+      if (nowMs > seen.last) seen.last = nowMs;
+      seen.count++;
+    } else if (this.hot.size < MAX_HOT_IDS) {
+      this.hot.set(id, { last: nowMs, count: 1 });
+    }
   }
 
   #trimSeconds(): void {

@@ -61,6 +61,11 @@ export interface Stats {
   record(source: 'cache' | 'database', latencyMs: number): void;
   /** Marks an id as read now (hot keys for the worker's TTL refresh). */
   recordAccess(id: string): void;
+  /**
+   * `record` + `recordAccess` of one cache read, with one clock read and no second validation
+   * of `id` (the cache's hot path; the cache has already validated it as a key).
+   */
+  recordRead(id: string, source: 'cache' | 'database', latencyMs: number): void;
   flush(): Promise<void>;
   snapshot(): Promise<StatsSnapshot>;
   series(seconds?: number): Promise<StatsPoint[]>;
@@ -166,6 +171,13 @@ export function createStats(deps: StatsDeps): Stats {
     record(source, latencyMs) {
       if (closed || (source !== 'cache' && source !== 'database')) return;
       pending.record(source, Number.isFinite(latencyMs) && latencyMs > 0 ? latencyMs : 0, Date.now());
+    },
+
+    recordRead(id, source, latencyMs) {
+      if (closed) return;
+      const now = Date.now();
+      pending.record(source, latencyMs > 0 ? latencyMs : 0, now);
+      pending.recordAccess(id, now);
     },
 
     recordAccess(id) {
