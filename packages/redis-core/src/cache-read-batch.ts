@@ -5,10 +5,10 @@ import { cacheScripts } from './cache-scripts.js';
 /**
  * The hit path's Redis read (GET + PTTL of one entry), coalesced: the reads asked for during
  * one turn of the event loop go out together. One read alone is a pipelined GET + PTTL; two or
- * more are ONE `EVALSHA cache-read-n` carrying all their keys, answered by one reply. Measured
- * (docs/benchmarks.md) the batch costs the Node process about half the CPU of a plain GET per
- * read (one command object, one socket write, one reply for the whole batch) and Redis less
- * than GET + PTTL per read. Every read is still one round trip.
+ * more are ONE `EVALSHA cache-read-n` carrying all their keys (one MGET, a PTTL each inside),
+ * answered by one reply. Measured (docs/benchmarks.md) the batch costs the Node process about
+ * half the CPU of a plain GET per read (one command object, one socket write, one reply for the
+ * whole batch) and Redis less than GET + PTTL per read. Every read is still one round trip.
  *
  * A key Redis refuses (WRONGTYPE) fails only its own read. Redis Cluster keeps one pipelined
  * GET + PTTL per read: a script's keys must share a slot, and cache keys are spread on purpose.

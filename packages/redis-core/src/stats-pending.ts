@@ -38,7 +38,7 @@ export class PendingStats {
     cache: new Array<number>(BUCKET_COUNT).fill(0),
     database: new Array<number>(BUCKET_COUNT).fill(0),
   };
-  readonly hot = new Map<string, HotAccess>();
+  hot = new Map<string, HotAccess>();
   #second = Number.NaN;
   #bucket: SecondBucket | undefined;
 
@@ -87,6 +87,12 @@ export class PendingStats {
     } else if (this.hot.size < MAX_HOT_IDS) {
       this.hot.set(id, { last: nowMs, count: 1 });
     }
+  }
+
+  /** Moves `other`'s hot ids here (they wait for a later batch). */
+  takeHot(other: PendingStats): void {
+    this.hot = other.hot;
+    other.hot = new Map();
   }
 
   #trimSeconds(): void {

@@ -22,7 +22,10 @@ export { type RedisInfo, redisInfo } from './stats-info.js';
 /**
  * Hit/miss and latency counters shared by every process that uses the same Redis. Requests
  * are counted in memory and flushed in ONE pipeline (MULTI/EXEC, see stats-flush.ts) every
- * flushIntervalMs, so a request costs no extra round trip. Redis layout (keys from `keys`):
+ * flushIntervalMs, so a request costs no extra round trip. Hot ids (one sorted-set member per
+ * id read) ride along at most every hotFlushIntervalMs (default 1 s): with many distinct ids they
+ * are most of a flush's weight, and their readers (the worker's TTL refresh, windows of a minute
+ * or more) do not need them sooner; an explicit flush (snapshot, hotIds, close) sends them all. Redis layout (keys from `keys`):
  * - `stats:counters` hash: requests, hits, misses, cache_ms_sum, db_ms_sum
  * - `stats:sec:<epochSecond>` hash: hits, misses, cache_ms_sum, db_ms_sum (expires after 10 min)
  * - `stats:latency_cache` / `stats:latency_database` hash: bucket upper bound (ms) → count
@@ -79,6 +82,8 @@ export interface StatsDeps {
   connections: Pick<RedisConnections, 'writer'>;
   keys: Keyspace;
   flushIntervalMs?: number;
+  /** Hot ids are written at most this often by the timer (default max(1000, flushIntervalMs)). */
+  hotFlushIntervalMs?: number;
   logger?: { warn(obj: object, msg?: string): void };
 }
 
@@ -104,8 +109,12 @@ export function createStats(deps: StatsDeps): Stats {
   let closed = false;
   let chain: Promise<void> = Promise.resolve();
   let flushing = false;
+  const flushIntervalMs = Math.max(10, deps.flushIntervalMs ?? 250);
+  const hotFlushIntervalMs = Math.max(flushIntervalMs, deps.hotFlushIntervalMs ?? 1000);
+  let hotFlushedAt = Date.now();
 
-  async function flushOnce(): Promise<void> {
+  /** `withHot` false (timer, hot ids flushed recently): hot ids stay pending for a later batch. */
+  async function flushOnce(withHot = true): Promise<void> {
     if (unsettled) {
       // A failed batch may still have landed (the client replays queued commands on reconnect):
       // ask first, resend only if it did not. Newer counts wait in `pending` meanwhile.
@@ -120,8 +129,15 @@ export function createStats(deps: StatsDeps): Stats {
       }
     }
     if (pending.isEmpty) return;
+    const next = new PendingStats();
+    if (!withHot) {
+      if (pending.requests === 0) return;
+      next.takeHot(pending);
+    } else {
+      hotFlushedAt = Date.now();
+    }
     const batch = newBatch(pending);
-    pending = new PendingStats();
+    pending = next;
     try {
       await writeBatch(client, keys, batch);
     } catch (err) {
@@ -135,21 +151,19 @@ export function createStats(deps: StatsDeps): Stats {
   }
 
   /** Flushes one after another, never two pipelines at once. */
-  function flush(): Promise<void> {
-    chain = chain.then(flushOnce, flushOnce);
+  function flush(withHot = true): Promise<void> {
+    const once = () => flushOnce(withHot);
+    chain = chain.then(once, once);
     return chain.catch(() => {});
   }
 
-  const timer = setInterval(
-    () => {
-      if (flushing || (pending.isEmpty && !unsettled)) return;
-      flushing = true;
-      void flush().finally(() => {
-        flushing = false;
-      });
-    },
-    Math.max(10, deps.flushIntervalMs ?? 250),
-  );
+  const timer = setInterval(() => {
+    if (flushing || (pending.isEmpty && !unsettled)) return;
+    flushing = true;
+    void flush(Date.now() - hotFlushedAt >= hotFlushIntervalMs).finally(() => {
+      flushing = false;
+    });
+  }, flushIntervalMs);
   timer.unref();
 
   async function readWindow(
@@ -176,7 +190,7 @@ export function createStats(deps: StatsDeps): Stats {
     recordRead(id, source, latencyMs) {
       if (closed) return;
       const now = Date.now();
-      pending.record(source, latencyMs > 0 ? latencyMs : 0, now);
+      pending.record(source, Math.max(latencyMs, 0), now);
       pending.recordAccess(id, now);
     },
 
@@ -189,7 +203,7 @@ export function createStats(deps: StatsDeps): Stats {
       }
     },
 
-    flush,
+    flush: () => flush(),
 
     async snapshot() {
       await flush();

@@ -46,7 +46,10 @@ describe('batched entry reads', () => {
     ]);
     const d = delta(before, await calls());
     expect(d.evalsha).toBe(1);
-    expect(d.get).toBe(3); // GET and PTTL inside the script
+    // Inside the script: one MGET for the three values and a PTTL each (no GET: no key of another type).
+    expect(d.mget).toBe(1);
+    expect(d.pttl).toBe(3);
+    expect(d.get).toBeUndefined();
     expect(one[0]).toBe('{"a":1}');
     expect(one[1]).toBeGreaterThan(50_000);
     expect(two).toEqual(['"two"', -1]);

@@ -15,11 +15,14 @@ const made: Stats[] = [];
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function makeStats(opts: { flushIntervalMs?: number; conns?: RedisConnections } = {}): Stats {
+function makeStats(
+  opts: { flushIntervalMs?: number; hotFlushIntervalMs?: number; conns?: RedisConnections } = {},
+): Stats {
   const stats = createStats({
     connections: opts.conns ?? connections,
     keys,
     flushIntervalMs: opts.flushIntervalMs,
+    hotFlushIntervalMs: opts.hotFlushIntervalMs,
   });
   made.push(stats);
   return stats;
@@ -168,6 +171,27 @@ describe('hot ids', () => {
     expect(await a.hotIds({ sinceMs: Date.now() + 60_000, limit: 10 })).toEqual([]);
     expect(await raw.zscore(keys.statsHot(), 'ancient')).toBeNull();
     expect(Number(await raw.zscore(keys.statsHotCount(), 'p1'))).toBe(2);
+  });
+
+  it('the timer writes counters every flush interval and hot ids at most every hot interval', async () => {
+    const s = makeStats({ flushIntervalMs: 50, hotFlushIntervalMs: 2000 });
+    const createdAt = Date.now();
+    s.recordRead('slow-hot', 'cache', 1);
+    await waitUntil(async () => Number(await raw.hget(keys.statsCounters(), 'hits')) === 1, 1500);
+    // Counters landed by the timer; the hot id waits for its own interval (unless 2 s have passed).
+    const hotNow = await raw.zscore(keys.statsHot(), 'slow-hot');
+    if (Date.now() - createdAt < 1900) expect(hotNow).toBeNull();
+    await waitUntil(async () => (await raw.zscore(keys.statsHot(), 'slow-hot')) !== null, 5000);
+    // Hot ids kept back are not lost nor counted twice by the batches in between.
+    expect(Number(await raw.zscore(keys.statsHotCount(), 'slow-hot'))).toBe(1);
+    expect(Number(await raw.hget(keys.statsCounters(), 'hits'))).toBe(1);
+  });
+
+  it('an explicit flush sends hot ids at once', async () => {
+    const s = makeStats({ flushIntervalMs: 50, hotFlushIntervalMs: 60_000 });
+    s.recordRead('asked-for', 'database', 3);
+    await s.flush();
+    expect(await s.hotIds({ sinceMs: 60_000, limit: 10 })).toEqual(['asked-for']);
   });
 
   it('getOrLoad records the source, latency and access itself', async () => {
