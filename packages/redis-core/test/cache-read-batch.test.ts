@@ -1,7 +1,7 @@
 import { cleanupAll, type RedisServer, startRedis } from '@app/testing';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEntryReader, MAX_READ_BATCH } from '../src/cache-read-batch.js';
+import { createEntryReader, MAX_READ_BATCH, MIN_SPLIT } from '../src/cache-read-batch.js';
 
 let server: RedisServer;
 let client: Redis;
@@ -87,6 +87,25 @@ describe('batched entry reads', () => {
     const reads = await Promise.all(Array.from({ length: n }, (_, i) => reader.read(`data:many${i}`)));
     expect(reads.map(([v]) => Number(v))).toEqual(Array.from({ length: n }, (_, i) => i));
     expect(delta(before, await calls()).evalsha).toBe(3);
+  });
+
+  it('sends a turn of MIN_SPLIT reads or more as two calls, so Node and Redis overlap', async () => {
+    const reader = createEntryReader(client);
+    const p = raw.pipeline();
+    for (let i = 0; i < MIN_SPLIT; i++) p.set(`data:split${i}`, String(i));
+    await p.exec();
+    let before = await calls();
+    const reads = await Promise.all(
+      Array.from({ length: MIN_SPLIT }, (_, i) => reader.read(`data:split${i}`)),
+    );
+    expect(reads.map(([v]) => Number(v))).toEqual(Array.from({ length: MIN_SPLIT }, (_, i) => i));
+    let d = delta(before, await calls());
+    expect(d.evalsha).toBe(2);
+    expect(d.pttl).toBe(MIN_SPLIT);
+    before = await calls();
+    await Promise.all(Array.from({ length: MIN_SPLIT - 1 }, (_, i) => reader.read(`data:split${i}`)));
+    d = delta(before, await calls());
+    expect(d.evalsha).toBe(1);
   });
 
   it('rejects every waiting read when the connection is gone', async () => {
