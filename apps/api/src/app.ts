@@ -19,6 +19,7 @@ import { streamRoutes } from './features/stream/routes.js';
 import { createStreamHub } from './features/stream/stream-hub.js';
 import { webApp } from './features/web/static.js';
 import { adminGuard } from './http/admin-auth.js';
+import { compose } from './http/compose.js';
 import { errorHandler, notFoundHandler } from './http/error-handler.js';
 import { rateLimit } from './http/rate-limit.js';
 import { requestLogger } from './http/request-logger.js';
@@ -78,22 +79,30 @@ export function createApp(deps: AppDeps): ApiApp {
 
   const app = express() as unknown as ApiApp;
   app.disable('x-powered-by');
+  // No ETag on JSON answers: they are live (every /api/data answer carries its own response_time),
+  // so a tag never matches and hashing each body is pure cost. Static files keep theirs.
+  app.set('etag', false);
   if (deps.trustProxy !== undefined) app.set('trust proxy', deps.trustProxy);
 
-  app.use(requestLogger(deps.logger));
-  app.use(metrics.httpMiddleware);
-  app.use(securityHeaders());
-  app.use(corsPolicy(deps.config.corsOrigins));
   const json = express.json({ limit: JSON_BODY_LIMIT });
-  app.use((req, res, next) => {
-    // Most requests are bodyless GETs: skip the parser's per-request checks (it would skip them too).
-    if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) {
-      req.body ??= undefined;
-      next();
-      return;
-    }
-    json(req, res, next);
-  });
+  // Every request goes through these, in this order, as one Express layer (compose.ts).
+  app.use(
+    compose([
+      requestLogger(deps.logger),
+      metrics.httpMiddleware,
+      securityHeaders(),
+      corsPolicy(deps.config.corsOrigins),
+      (req, res, next) => {
+        // Most requests are bodyless GETs: skip the parser's per-request checks (it would skip them too).
+        if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) {
+          req.body ??= undefined;
+          next();
+          return;
+        }
+        json(req, res, next);
+      },
+    ]),
+  );
 
   const limiter = rateLimit({
     client: deps.connections.writer,
@@ -102,9 +111,8 @@ export function createApp(deps: AppDeps): ApiApp {
     timeoutMs: Math.min(250, deps.config.commandTimeoutMs),
     logger: deps.logger.child({ component: 'rate-limit' }),
   });
-  const router = express.Router();
-  mountRoutes(router, routes, { admin: adminGuard(deps.config.adminToken), rateLimit: limiter });
-  app.use(router);
+  // On the app itself, not a sub-router: one router level less for every request.
+  mountRoutes(app, routes, { admin: adminGuard(deps.config.adminToken), rateLimit: limiter });
   app.use(DOCS_PATH, ...docs.assets);
   if (deps.webDistDir) app.use(...webApp(deps.webDistDir));
 

@@ -189,12 +189,14 @@ export function createCache(deps: CacheDeps): Cache {
 
   return {
     async getOrLoad<T>(id: string, loader: () => Promise<T | null>, opts?: { ttlSeconds?: number }) {
-      const key = keys.cacheEntry(id);
       const ttl = opts?.ttlSeconds === undefined ? ttlSeconds : ttlOrDefault(opts.ttlSeconds, ttlSeconds);
       const started = performance.now();
       // Near-cache hit: answered in place, without Redis and without the read-through's promises.
-      const local = near === null ? undefined : near.get(key);
-      const outcome = local === undefined ? await readThrough.resolve(key, loader, ttl) : undefined;
+      // Looked up before the id is validated: only keys of validated ids are ever stored, and a
+      // key names exactly one id, so a hit proves the id valid (a miss validates it below).
+      const local = near === null || typeof id !== 'string' ? undefined : near.get(keys.cachePrefix + id);
+      const outcome =
+        local === undefined ? await readThrough.resolve(keys.cacheEntry(id), loader, ttl) : undefined;
       const latencyMs = Math.round((performance.now() - started) * 1000) / 1000;
       const source = outcome === undefined ? 'cache' : outcome.source;
       stats?.recordRead(id, source, latencyMs);

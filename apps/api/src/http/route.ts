@@ -1,5 +1,6 @@
 import type { NextFunction, Request, RequestHandler, Response, Router } from 'express';
 import type { z } from 'zod';
+import { compose } from './compose.js';
 
 /**
  * A route is declared once, as data: method, path, zod schemas for its input and answers, and a
@@ -73,9 +74,9 @@ export function validate(request: AnyRoute['request']): RequestHandler {
   };
 }
 
-/** Mounts every route on the router: [rate limit], [admin guard], validation, then the handler. */
+/** Mounts every route on the router: [rate limit], [admin guard], validation, then the handler (one composed handler). */
 export function mountRoutes(
-  router: Router,
+  router: Pick<Router, Method>,
   routes: AnyRoute[],
   guards: { admin: RequestHandler; rateLimit: RequestHandler },
 ): void {
@@ -92,7 +93,7 @@ export function mountRoutes(
         next,
       ),
     );
-    router[route.method](route.path, ...chain);
+    router[route.method](route.path, compose(chain));
   }
 }
 
