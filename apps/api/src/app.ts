@@ -28,6 +28,8 @@ import { corsPolicy, securityHeaders } from './http/security.js';
 import { withTimeout } from './http/timeout.js';
 
 export const API_VERSION = '1.0.0';
+/** Answers that are data, never pages: the JSON API (its HTML docs excepted), probes and metrics. */
+const DATA_URL = /^\/(?:api\/(?!docs(?:[/?]|$))|(?:healthz|readyz|metrics)(?:[/?]|$))/;
 export const JSON_BODY_LIMIT = '100kb';
 
 export interface ApiApp extends Express {
@@ -90,7 +92,7 @@ export function createApp(deps: AppDeps): ApiApp {
     compose([
       requestLogger(deps.logger),
       metrics.httpMiddleware,
-      securityHeaders(),
+      securityHeaders({ isData: (url) => DATA_URL.test(url) }),
       corsPolicy(deps.config.corsOrigins),
       (req, res, next) => {
         // Most requests are bodyless GETs: skip the parser's per-request checks (it would skip them too).

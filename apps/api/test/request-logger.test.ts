@@ -59,11 +59,12 @@ describe('access log', () => {
 });
 
 describe('precomputed security headers', () => {
-  it('sends the same headers as helmet itself, and CORS only to listed origins', async () => {
+  it("sends helmet's own headers on pages, the REST set on data, and CORS only to listed origins", async () => {
     const app = express();
     app.disable('x-powered-by');
-    app.use(securityHeaders(), corsPolicy(['http://a.example']));
+    app.use(securityHeaders({ isData: (url) => url.startsWith('/data') }), corsPolicy(['http://a.example']));
     app.get('/x', (_req, res) => void res.json({}));
+    app.get('/data', (_req, res) => void res.json({}));
     const plain = await request(app).get('/x').expect(200);
     expect(plain.headers['content-security-policy']).toContain("default-src 'self'");
     expect(plain.headers['content-security-policy']).not.toContain('upgrade-insecure-requests');
@@ -81,6 +82,17 @@ describe('precomputed security headers', () => {
       return rest;
     };
     expect(securityOnly(plain.headers)).toEqual(securityOnly(helmeted.headers));
+    // Data answers get the REST set: nothing may load or frame them, same HSTS and CORP as pages.
+    const data = await request(app).get('/data').expect(200);
+    expect(data.headers['content-security-policy']).toBe("default-src 'none'; frame-ancestors 'none'");
+    expect(data.headers['x-frame-options']).toBe('DENY');
+    expect(data.headers['x-content-type-options']).toBe('nosniff');
+    expect(data.headers['referrer-policy']).toBe('no-referrer');
+    expect(data.headers['strict-transport-security']).toBe(helmeted.headers['strict-transport-security']);
+    expect(data.headers['cross-origin-resource-policy']).toBe(
+      helmeted.headers['cross-origin-resource-policy'],
+    );
+    expect(data.headers['x-dns-prefetch-control']).toBeUndefined();
     const other = await request(app).get('/x').set('Origin', 'http://b.example').expect(200);
     expect(other.headers['access-control-allow-origin']).toBeUndefined();
     const listed = await request(app).get('/x').set('Origin', 'http://a.example').expect(200);

@@ -116,13 +116,20 @@ describe('HTTP hygiene', () => {
     expect(made.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
   });
 
-  it('sets security headers with a same-origin CSP and no X-Powered-By', async () => {
-    const res = await request(api.app).get('/healthz').expect(200);
-    expect(res.headers['content-security-policy']).toMatch(/default-src 'self'/);
-    expect(res.headers['content-security-policy']).toMatch(/script-src 'self'/);
-    expect(res.headers['content-security-policy']).not.toMatch(/upgrade-insecure-requests/);
-    expect(res.headers['x-content-type-options']).toBe('nosniff');
-    expect(res.headers['x-powered-by']).toBeUndefined();
+  it('sets a same-origin CSP on pages, a deny-all one on data, and no X-Powered-By', async () => {
+    const page = await request(api.app).get('/api/docs/').expect(200);
+    expect(page.headers['content-type']).toMatch(/text\/html/);
+    expect(page.headers['content-security-policy']).toMatch(/default-src 'self'/);
+    expect(page.headers['content-security-policy']).toMatch(/script-src 'self'/);
+    expect(page.headers['content-security-policy']).not.toMatch(/upgrade-insecure-requests/);
+    for (const path of ['/healthz', '/api/stats', '/api/data/prod1', '/api/nope', '/metrics']) {
+      const res = await request(api.app).get(path);
+      expect(res.headers['content-security-policy'], path).toBe("default-src 'none'; frame-ancestors 'none'");
+      expect(res.headers['x-content-type-options'], path).toBe('nosniff');
+      expect(res.headers['x-frame-options'], path).toBe('DENY');
+      expect(res.headers['x-powered-by'], path).toBeUndefined();
+    }
+    expect(page.headers['x-powered-by']).toBeUndefined();
   });
 
   it('sends CORS headers only to configured origins, never *', async () => {

@@ -3,18 +3,46 @@ import type { RequestHandler } from 'express';
 import helmet from 'helmet';
 
 /**
- * Security headers. The CSP allows only the app's own origin for scripts, which covers the
- * built SPA and the locally served Swagger UI (its init script is a file, not inline). Inline
- * styles are allowed because Swagger UI's page and Vue transitions set style attributes.
- * `upgrade-insecure-requests` is dropped: the API is often reached over plain HTTP on a LAN.
+ * Security headers, two sets chosen by path:
+ * - pages (the SPA, Swagger UI, anything not under `isData`): helmet's full policy. The CSP
+ *   allows only the app's own origin for scripts, which covers the built SPA and the locally
+ *   served Swagger UI (its init script is a file, not inline). Inline styles are allowed because
+ *   Swagger UI's page and Vue transitions set style attributes. `upgrade-insecure-requests` is
+ *   dropped: the API is often reached over plain HTTP on a LAN.
+ * - data (JSON under /api/, probes, metrics): OWASP's REST API set (see DATA_HEADERS).
  */
-export function securityHeaders(): RequestHandler {
-  const headers = precompute(helmetPolicy());
-  return (_req, res, next) => {
-    res.setHeaders(headers);
+export function securityHeaders(opts: { isData(url: string): boolean }): RequestHandler {
+  const page = precompute(helmetPolicy());
+  const data = dataHeaders(page);
+  return (req, res, next) => {
+    res.setHeaders(opts.isData(req.url) ? data : page);
     res.removeHeader('X-Powered-By');
     next();
   };
+}
+
+/**
+ * The headers of an answer that is never rendered as a page (OWASP REST Security Cheat Sheet):
+ * a JSON or text body runs no script and loads nothing, so the page policy's directives have
+ * nothing to apply to; `default-src 'none'` forbids everything should a browser render one anyway
+ * and `frame-ancestors 'none'` / `X-Frame-Options: DENY` forbid framing it. HSTS and the resource
+ * policy are the page set's own. Six headers instead of thirteen: about 600 bytes less on every
+ * API answer (bench/, HTTP suite).
+ */
+export function dataHeaders(page: Map<string, string>): Map<string, string> {
+  const fromPage = (name: string) => {
+    const value = page.get(name);
+    if (value === undefined) throw new Error(`helmet no longer sets ${name}`);
+    return value;
+  };
+  return new Map([
+    ['Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'"],
+    ['Cross-Origin-Resource-Policy', fromPage('Cross-Origin-Resource-Policy')],
+    ['Referrer-Policy', 'no-referrer'],
+    ['Strict-Transport-Security', fromPage('Strict-Transport-Security')],
+    ['X-Content-Type-Options', 'nosniff'],
+    ['X-Frame-Options', 'DENY'],
+  ]);
 }
 
 /**
