@@ -14,7 +14,7 @@ export interface CacheScript {
   run(client: Client, keys: string[], args: (string | number)[]): Promise<unknown>;
 }
 
-function loadScript(file: string): CacheScript {
+export function loadScript(file: string): CacheScript {
   const match = /^(.+)-(\d+|n)\.lua$/.exec(file);
   if (!match) throw new Error(`Lua script ${file} is not named <name>-<numKeys>.lua`);
   const lua = readFileSync(new URL(`./lua/${file}`, import.meta.url), 'utf8');

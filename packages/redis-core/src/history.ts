@@ -1,3 +1,4 @@
+import { loadScript } from './cache-scripts.js';
 import { guardRedis as guard } from './catalog-guard.js';
 import type { RedisConnections } from './connections.js';
 import { ValidationError } from './errors.js';
@@ -34,6 +35,7 @@ export interface HistoryDeps {
 }
 
 export const MAX_QUERY_LENGTH = 200;
+const recordScript = loadScript('history-record-2.lua');
 const MAX_READ = 1000;
 
 function checkCount(n: unknown, what: string): number {
@@ -83,17 +85,15 @@ export function createHistory(deps: HistoryDeps): History {
   })();
 
   function write(entries: string[], counts: Map<string, number>): Promise<void> {
-    // One round trip, applied atomically. Both keys share the `{history}` tag in cluster mode.
+    // One call, applied atomically (a script: one command for the whole batch, where a MULTI
+    // needed a ZINCRBY per query). Only the newest maxRecent entries can survive the trim, so
+    // only those are sent. Both keys share the `{history}` tag in cluster mode.
+    const args: (string | number)[] = [maxRecent, maxTop];
+    const kept = entries.length > maxRecent ? entries.slice(-maxRecent) : entries;
+    args.push(kept.length, ...kept);
+    for (const [query, n] of counts) args.push(n, query);
     return guard('record search', async () => {
-      const tx = connections.writer
-        .multi()
-        .lpush(recentKey, ...entries)
-        .ltrim(recentKey, 0, maxRecent - 1);
-      for (const [query, n] of counts) tx.zincrby(topKey, n, query);
-      const replies = await tx.zremrangebyrank(topKey, 0, -(maxTop + 1)).exec();
-      const failed = replies?.find(([err]) => err);
-      if (!replies) throw new Error('history transaction was discarded');
-      if (failed) throw failed[0];
+      await recordScript.run(connections.writer, [recentKey, topKey], args);
     });
   }
 

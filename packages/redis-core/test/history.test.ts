@@ -83,20 +83,30 @@ describe('history', () => {
     expect((await history.top()).map((t) => t.query)).toEqual(['a', 'c', 'b']);
   });
 
-  it('records as one MULTI/EXEC transaction (one round trip)', async () => {
-    const history = createHistory({ connections, keys, now });
+  it('records the searches of one loop turn with one script call, newest kept first', async () => {
+    const history = createHistory({ connections, keys, now, maxRecent: 5 });
     const calls = async (command: string) =>
       Number(new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(await redis.info('commandstats'))?.[1] ?? 0);
-    await history.record('warm');
+    await history.record('warm'); // loads the script (EVAL on NOSCRIPT) outside the count
     const before = {
-      exec: await calls('exec'),
-      lpush: await calls('lpush'),
+      evalsha: await calls('evalsha'),
       zincrby: await calls('zincrby'),
+      exec: await calls('exec'),
     };
-    await history.record('one trip');
-    expect(await calls('exec')).toBe(before.exec + 1);
-    expect(await calls('lpush')).toBe(before.lpush + 1);
-    expect(await calls('zincrby')).toBe(before.zincrby + 1);
+    const queries = Array.from({ length: 12 }, (_, i) => `q${i % 8}`);
+    await Promise.all(queries.map((q) => history.record(q)));
+    expect(await calls('evalsha')).toBe(before.evalsha + 1);
+    expect(await calls('exec')).toBe(before.exec);
+    expect(await calls('zincrby')).toBe(before.zincrby + 8); // one per distinct query, inside the script
+    expect((await history.recent(10)).map((r) => r.query)).toEqual(['q3', 'q2', 'q1', 'q0', 'q7']);
+    const top = await history.top(20);
+    expect(
+      top
+        .filter((t) => t.count === 2)
+        .map((t) => t.query)
+        .sort(),
+    ).toEqual(['q0', 'q1', 'q2', 'q3']);
+    expect(top.find((t) => t.query === 'warm')?.count).toBe(1);
   });
 
   it('clear empties both', async () => {
