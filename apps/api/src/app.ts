@@ -90,8 +90,7 @@ export function createApp(deps: AppDeps): ApiApp {
   // Every request goes through these, in this order, as one Express layer (compose.ts).
   app.use(
     compose([
-      requestLogger(deps.logger),
-      metrics.httpMiddleware,
+      requestLogger(deps.logger, { onFinished: metrics.observeHttp }),
       securityHeaders({ isData: (url) => DATA_URL.test(url) }),
       corsPolicy(deps.config.corsOrigins),
       (req, res, next) => {

@@ -11,12 +11,13 @@ export const SLOW_REQUEST_MS = 1000;
 // Probes and metrics scrapes would drown the useful lines.
 const QUIET_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
 
-const ids = new WeakMap<Request, string>();
-const loggers = new WeakMap<Request, Logger>();
+const ID = Symbol('requestId');
+const LOG = Symbol('requestLog');
+type Tagged = Request & { [ID]?: string; [LOG]?: Logger };
 
 /** The request's id (from `X-Request-Id` when sane, else a new UUID); '' before the logger ran. */
 export function requestId(req: Request): string {
-  return ids.get(req) ?? '';
+  return (req as Tagged)[ID] ?? '';
 }
 
 /**
@@ -24,10 +25,11 @@ export function requestId(req: Request): string {
  * requests never log anything but their access line, and a pino child costs a serialization.
  */
 export function requestLog(req: Request, base: Logger): Logger {
-  let log = loggers.get(req);
+  const tagged = req as Tagged;
+  let log = tagged[LOG];
   if (!log) {
     log = base.child({ req: { id: requestId(req), method: req.method, url: req.originalUrl } });
-    loggers.set(req, log);
+    tagged[LOG] = log;
   }
   return log;
 }
@@ -46,19 +48,30 @@ export function accessLevel(method: string, status: number, ms: number): Level {
 
 /**
  * Structured access logs with an id per request, honoured from and returned in `X-Request-Id`.
- * The per-request cost is one header and one 'close' listener; the log line (and its child
- * logger) is built only when its level is enabled. With LOG_LEVEL=debug every request is logged.
+ * The per-request cost is one header and one 'close' listener, which also hands each completed
+ * response to `onFinished` (the metrics' duration histogram) so a request carries one listener,
+ * not one per observer. The log line (and its child logger) is built only when its level is
+ * enabled. With LOG_LEVEL=debug every request is logged.
  */
-export function requestLogger(logger: Logger): RequestHandler {
+export function requestLogger(
+  logger: Logger,
+  opts: { onFinished?: (req: Request, res: Response, ms: number) => void } = {},
+): RequestHandler {
+  const { onFinished } = opts;
   return (req, res, next) => {
     const incoming = req.headers['x-request-id'];
     const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
-    ids.set(req, id);
+    (req as Tagged)[ID] = id;
     res.setHeader('X-Request-Id', id);
-    if (!QUIET_PATHS.has(req.url)) {
+    const quiet = QUIET_PATHS.has(req.url);
+    if (!quiet || onFinished) {
       const start = performance.now();
       // 'close' follows 'finish' on a completed response and is the only event of an aborted one.
-      res.once('close', () => logAccess(logger, req, res, performance.now() - start));
+      res.once('close', () => {
+        const ms = performance.now() - start;
+        if (onFinished && res.writableFinished) onFinished(req, res, ms);
+        if (!quiet) logAccess(logger, req, res, ms);
+      });
     }
     next();
   };

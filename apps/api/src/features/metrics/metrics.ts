@@ -1,4 +1,4 @@
-import type { RequestHandler } from 'express';
+import type { Request, Response } from 'express';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 /**
@@ -11,7 +11,8 @@ export interface AppMetrics {
   cacheMisses: Counter;
   redisUp: Gauge;
   /** Records method/route/status/duration of every request. */
-  httpMiddleware: RequestHandler;
+  /** One completed response (the request logger calls it): the duration histogram. */
+  observeHttp(req: Request, res: Response, ms: number): void;
 }
 
 export function createMetrics(opts: {
@@ -60,15 +61,11 @@ export function createMetrics(opts: {
     child.observe(seconds);
   };
 
-  const httpMiddleware: RequestHandler = (req, res, next) => {
-    const start = performance.now();
-    res.once('finish', () => {
-      // The route pattern, not the URL, keeps label cardinality bounded (ids are not labels).
-      const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
-      observe(req.method, route, res.statusCode, (performance.now() - start) / 1000);
-    });
-    next();
+  const observeHttp = (req: Request, res: Response, ms: number) => {
+    // The route pattern, not the URL, keeps label cardinality bounded (ids are not labels).
+    const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
+    observe(req.method, route, res.statusCode, ms / 1000);
   };
 
-  return { registry, cacheHits, cacheMisses, redisUp, httpMiddleware };
+  return { registry, cacheHits, cacheMisses, redisUp, observeHttp };
 }
