@@ -214,14 +214,23 @@ export function createReadThrough(deps: ReadThroughDeps) {
     interpret,
     readEntry,
 
-    async resolve<T>(key: string, loader: () => Promise<T | null>, ttlSeconds: number): Promise<Outcome<T>> {
-      const local = near?.get(key);
-      if (local) return { value: local.value as T | null, source: 'cache', ttlMs: local.ttlMs };
+    /** `nearChecked`: the caller already looked in the near-cache (getOrLoad's hot path). */
+    async resolve<T>(
+      key: string,
+      loader: () => Promise<T | null>,
+      ttlSeconds: number,
+      nearChecked = false,
+    ): Promise<Outcome<T>> {
+      if (!nearChecked && near) {
+        const local = near.get(key);
+        if (local) return { value: local.value as T | null, source: 'cache', ttlMs: local.ttlMs };
+      }
       if (breaker.isOpen) return (await loadDirect(key, loader)) as Outcome<T>;
       const ticket = near ? near.ticket() : -1;
       let read: Read;
       try {
-        read = await readEntry(key);
+        const [raw, pttl] = await reader.read(key);
+        read = interpret(raw, pttl);
       } catch (err) {
         return (await onRedisFailure(err, key, loader)) as Outcome<T>;
       }

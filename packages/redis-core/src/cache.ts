@@ -196,13 +196,22 @@ export function createCache(deps: CacheDeps): Cache {
       // key names exactly one id, so a hit proves the id valid (a miss validates it below).
       const local = near === null || typeof id !== 'string' ? undefined : near.get(keys.cachePrefix + id);
       const outcome =
-        local === undefined ? await readThrough.resolve(keys.cacheEntry(id), loader, ttl) : undefined;
+        local === undefined ? await readThrough.resolve(keys.cacheEntry(id), loader, ttl, true) : undefined;
       const latencyMs = Math.round((performance.now() - started) * 1000) / 1000;
-      const source = outcome === undefined ? 'cache' : outcome.source;
-      stats?.recordRead(id, source, latencyMs);
-      if (outcome === undefined)
-        return { value: local!.value as T | null, source, latencyMs, ttlMs: local!.ttlMs };
-      return { ...outcome, latencyMs };
+      if (outcome === undefined) {
+        stats?.recordRead(id, 'cache', latencyMs);
+        return { value: local!.value as T | null, source: 'cache', latencyMs, ttlMs: local!.ttlMs };
+      }
+      stats?.recordRead(id, outcome.source, latencyMs);
+      const result: CacheResult<T> = {
+        value: outcome.value as T | null,
+        source: outcome.source,
+        latencyMs,
+        ttlMs: outcome.ttlMs,
+      };
+      if (outcome.cacheDown) result.cacheDown = true;
+      if (outcome.stale) result.stale = true;
+      return result;
     },
 
     async getOrLoadQuery<T>(name: string, params: object, loader: () => Promise<T>) {
