@@ -88,9 +88,10 @@ export function createApp(deps: AppDeps): ApiApp {
 
   const json = express.json({ limit: JSON_BODY_LIMIT });
   // Every request goes through these, in this order, as one Express layer (compose.ts).
+  const accessLog = requestLogger(deps.logger, { onFinished: metrics.observeHttp });
   app.use(
     compose([
-      requestLogger(deps.logger, { onFinished: metrics.observeHttp }),
+      accessLog,
       securityHeaders({ isData: (url) => DATA_URL.test(url) }),
       corsPolicy(deps.config.corsOrigins),
       (req, res, next) => {
@@ -121,7 +122,10 @@ export function createApp(deps: AppDeps): ApiApp {
   app.use(errorHandler(deps.logger));
 
   Object.defineProperty(app, 'routes', { value: routes, enumerable: true });
-  app.shutdown = () => hub.close();
+  app.shutdown = () => {
+    hub.close();
+    accessLog.close();
+  };
   app.streamClients = () => hub.clientCount();
   return app;
 }

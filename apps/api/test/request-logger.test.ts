@@ -1,3 +1,5 @@
+import type { AddressInfo } from 'node:net';
+import { connect } from 'node:net';
 import express from 'express';
 import { pino } from 'pino';
 import request from 'supertest';
@@ -10,12 +12,13 @@ function loggedApp(level: string) {
   const lines: Array<Record<string, unknown>> = [];
   const logger = pino({ level }, { write: (line: string) => lines.push(JSON.parse(line)) });
   const app = express();
-  app.use(requestLogger(logger));
+  const log = requestLogger(logger);
+  app.use(log);
   app.get('/ok', (_req, res) => void res.json({ ok: true }));
   app.post('/ok', (_req, res) => void res.status(201).json({ ok: true }));
   app.get('/healthz', (_req, res) => void res.json({ ok: true }));
   app.get('/boom', (_req, res) => void res.status(503).json({ error: 'down' }));
-  return { app, lines };
+  return { app, lines, log };
 }
 
 describe('access log', () => {
@@ -56,7 +59,62 @@ describe('access log', () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({ level: 20, req: { id: res.headers['x-request-id'], url: '/ok' } });
   });
+
+  it('logs a request the client abandoned on a keep-alive connection, once', async () => {
+    const { app, lines } = loggedApp('debug');
+    app.get('/slow', (_req, res) => {
+      setTimeout(() => {
+        if (!res.destroyed) res.json({ late: true });
+      }, 300);
+    });
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    const { port } = server.address() as AddressInfo;
+    // Two requests on one keep-alive connection, then one the client gives up on.
+    const socket = connect(port, '127.0.0.1');
+    await new Promise((r) => socket.once('connect', r));
+    const ask = (path: string) =>
+      `GET ${path} HTTP/1.1\r\nHost: x\r\nX-Request-Id: ${path.slice(1)}-1\r\n\r\n`;
+    let received = '';
+    socket.on('data', (d) => {
+      received += d.toString();
+    });
+    socket.write(ask('/ok'));
+    await waitFor(() => received.includes('"ok":true'));
+    socket.write(ask('/slow'));
+    await new Promise((r) => setTimeout(r, 50));
+    socket.destroy();
+    await waitFor(() => lines.some((l) => l.msg === 'request aborted'));
+    await new Promise((r) => setTimeout(r, 400)); // past the late answer: still one line for /slow
+    server.close();
+    expect(lines.map((l) => [(l.req as { id: string }).id, l.msg])).toEqual([
+      ['ok-1', 'request completed'],
+      ['slow-1', 'request aborted'],
+    ]);
+  });
+
+  it("ignores another app's requests and stops after close()", async () => {
+    const first = loggedApp('debug');
+    const second = loggedApp('debug');
+    await request(first.app).get('/ok').expect(200);
+    await request(second.app).get('/ok').set('X-Request-Id', 'second-1').expect(200);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(first.lines).toHaveLength(1);
+    expect(second.lines.map((l) => (l.req as { id: string }).id)).toEqual(['second-1']);
+    second.log.close();
+    await request(second.app).get('/ok').expect(200);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(second.lines).toHaveLength(1);
+  });
 });
+
+async function waitFor(check: () => boolean, timeoutMs = 2000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
 
 describe('precomputed security headers', () => {
   it("sends helmet's own headers on pages, the REST set on data, and CORS only to listed origins", async () => {

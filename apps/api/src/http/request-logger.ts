@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import diagnosticsChannel from 'node:diagnostics_channel';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Request, RequestHandler, Response } from 'express';
 import type { Level, Logger } from 'pino';
 
@@ -13,7 +16,15 @@ const QUIET_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
 
 const ID = Symbol('requestId');
 const LOG = Symbol('requestLog');
-type Tagged = Request & { [ID]?: string; [LOG]?: Logger };
+const START = Symbol('requestStart');
+const OWNER = Symbol('requestLogger');
+const IN_FLIGHT = Symbol('inFlightRequest');
+const WATCHED = Symbol('closeWatched');
+type Tagged = Request & { [ID]?: string; [LOG]?: Logger; [START]?: number; [OWNER]?: object };
+type WatchedSocket = Socket & { [IN_FLIGHT]?: Tagged; [WATCHED]?: true };
+
+/** Published by Node's HTTP server for every response that completed (not for aborted ones). */
+const RESPONSE_FINISH = 'http.server.response.finish';
 
 /** The request's id (from `X-Request-Id` when sane, else a new UUID); '' before the logger ran. */
 export function requestId(req: Request): string {
@@ -46,39 +57,74 @@ export function accessLevel(method: string, status: number, ms: number): Level {
   return 'info';
 }
 
+/** The access-log middleware; `close()` detaches it from Node's HTTP events (app shutdown). */
+export type RequestLogger = RequestHandler & { close(): void };
+
 /**
- * Structured access logs with an id per request, honoured from and returned in `X-Request-Id`.
- * The per-request cost is one header and one 'close' listener, which also hands each completed
- * response to `onFinished` (the metrics' duration histogram) so a request carries one listener,
- * not one per observer. The log line (and its child logger) is built only when its level is
- * enabled. With LOG_LEVEL=debug every request is logged.
+ * Structured access logs with an id per request, honoured from and returned in `X-Request-Id`,
+ * and `onFinished` (the metrics' duration histogram) for every completed response.
+ *
+ * No listener per request: completed responses come from Node's `http.server.response.finish`
+ * diagnostics channel (one subscriber per app; it ignores requests another app tagged), and an
+ * aborted request (the client hung up before the answer) from one 'close' listener per
+ * connection, which knows the request in flight on it. Two listeners per request (access log,
+ * metrics) cost about 4 µs of CPU per request in the HTTP benchmark. The log line (and its child
+ * logger) is built only when its level is enabled. With LOG_LEVEL=debug every request is logged.
  */
 export function requestLogger(
   logger: Logger,
   opts: { onFinished?: (req: Request, res: Response, ms: number) => void } = {},
-): RequestHandler {
+): RequestLogger {
   const { onFinished } = opts;
-  return (req, res, next) => {
+  const owner = {};
+
+  function finished(req: Tagged, res: Response, aborted: boolean): void {
+    const ms = performance.now() - (req[START] ?? 0);
+    if (!aborted && onFinished) onFinished(req, res, ms);
+    if (!QUIET_PATHS.has(req.url)) logAccess(logger, req, res, ms, aborted);
+  }
+
+  const onFinish = (message: unknown) => {
+    const { request } = message as { request: IncomingMessage; response: ServerResponse };
+    const req = request as Tagged;
+    if (req[OWNER] !== owner) return;
+    const socket = req.socket as WatchedSocket | null;
+    if (socket && socket[IN_FLIGHT] === req) socket[IN_FLIGHT] = undefined;
+    finished(req, req.res as Response, false);
+  };
+  diagnosticsChannel.subscribe(RESPONSE_FINISH, onFinish);
+
+  const handler: RequestHandler = (req, res, next) => {
+    const tagged = req as Tagged;
     const incoming = req.headers['x-request-id'];
     const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
-    (req as Tagged)[ID] = id;
+    tagged[ID] = id;
+    tagged[START] = performance.now();
+    tagged[OWNER] = owner;
     res.setHeader('X-Request-Id', id);
-    const quiet = QUIET_PATHS.has(req.url);
-    if (!quiet || onFinished) {
-      const start = performance.now();
-      // 'close' follows 'finish' on a completed response and is the only event of an aborted one.
-      res.once('close', () => {
-        const ms = performance.now() - start;
-        if (onFinished && res.writableFinished) onFinished(req, res, ms);
-        if (!quiet) logAccess(logger, req, res, ms);
-      });
+    const socket = req.socket as WatchedSocket | null;
+    if (socket) {
+      socket[IN_FLIGHT] = tagged;
+      if (!socket[WATCHED]) {
+        socket[WATCHED] = true;
+        socket.once('close', () => {
+          const pending = socket[IN_FLIGHT];
+          socket[IN_FLIGHT] = undefined;
+          if (pending && pending[OWNER] === owner && !pending.res?.writableFinished)
+            finished(pending, pending.res as Response, true);
+        });
+      }
     }
     next();
   };
+  return Object.assign(handler, {
+    close() {
+      diagnosticsChannel.unsubscribe(RESPONSE_FINISH, onFinish);
+    },
+  });
 }
 
-function logAccess(logger: Logger, req: Request, res: Response, ms: number): void {
-  const aborted = !res.writableFinished;
+function logAccess(logger: Logger, req: Request, res: Response, ms: number, aborted: boolean): void {
   // A client that hung up is not a server problem: same level as if it had waited.
   const level = accessLevel(req.method, res.statusCode, ms);
   if (!logger.isLevelEnabled(level)) return;
