@@ -30,6 +30,12 @@ export interface HistoryDeps {
    * for every query searched more than the weakest kept one.
    */
   maxTop?: number;
+  /**
+   * Searches recorded within this many ms share one write (default 20): under load the API
+   * records every read, and one script call per 20 ms costs Redis and the API far less than one
+   * per batch of requests. A search shows in `recent`/`top` at most this much later.
+   */
+  batchMs?: number;
   /** Clock, for tests. */
   now?: () => number;
 }
@@ -56,9 +62,11 @@ export function createHistory(deps: HistoryDeps): History {
   const recentKey = keys.historyRecent();
   const topKey = keys.historyTop();
 
+  const batchMs = deps.batchMs ?? 20;
+  if (!Number.isFinite(batchMs) || batchMs < 0) throw new RangeError('batchMs must be a number >= 0');
+
   /**
-   * Records made during one turn of the event loop share ONE MULTI (the API records every
-   * read, so under load this is one transaction per batch of requests, not per request).
+   * Records made within `batchMs` (0: one turn of the event loop) share ONE script call.
    * Each caller's promise still settles when its own record is stored.
    */
   const writes = (() => {
@@ -71,12 +79,18 @@ export function createHistory(deps: HistoryDeps): History {
             counts: new Map<string, number>(),
             done: Promise.resolve(),
           };
-          current.done = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+          current.done = new Promise<void>((resolve) => {
+            if (batchMs === 0) setImmediate(resolve);
+            else setTimeout(resolve, batchMs);
+          }).then(() => {
             batch = null;
             return write(current.entries, current.counts);
           });
           batch = current;
         }
+        // Only the newest maxRecent entries survive the list's trim: keep no more than twice that.
+        if (batch.entries.length >= 2 * maxRecent)
+          batch.entries.splice(0, batch.entries.length - maxRecent + 1);
         batch.entries.push(entry);
         batch.counts.set(query, (batch.counts.get(query) ?? 0) + 1);
         return batch.done;

@@ -109,6 +109,28 @@ describe('history', () => {
     expect(top.find((t) => t.query === 'warm')?.count).toBe(1);
   });
 
+  it('shares one call among the searches of one batch window, across loop turns', async () => {
+    const history = createHistory({ connections, keys, now, maxRecent: 5, batchMs: 200 });
+    const evalshas = async () =>
+      Number(/cmdstat_evalsha:calls=(\d+)/.exec(await redis.info('commandstats'))?.[1] ?? 0);
+    await history.record('warm'); // loads the script outside the count
+    const before = await evalshas();
+    const first = history.record('early');
+    await new Promise((r) => setTimeout(r, 50));
+    const rest = Array.from({ length: 40 }, (_, i) => history.record(`late${i}`));
+    expect(await history.recent(10)).toEqual([{ query: 'warm', at: clock }]); // not written yet
+    await Promise.all([first, ...rest]);
+    expect(await evalshas()).toBe(before + 1);
+    expect((await history.recent(10)).map((r) => r.query)).toEqual([
+      'late39',
+      'late38',
+      'late37',
+      'late36',
+      'late35',
+    ]);
+    expect((await history.top(100)).length).toBe(42); // every query counted, not only the kept entries
+  });
+
   it('clear empties both', async () => {
     const history = createHistory({ connections, keys, now });
     await history.record('x');
