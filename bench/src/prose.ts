@@ -66,27 +66,34 @@ server-assisted client-side caching (\`packages/redis-core/src/near-cache*.ts\`)
 
 ### Cache hits (one process)
 
-Our L2 hit costs less Node CPU than the raw baseline (8.65 vs 11.62 µs per read in this run)
-although it does more (GET *and* PTTL, envelope decoding, stats): the reads started in one turn of
-the event loop leave as ONE \`EVALSHA\` carrying all their keys (\`cache-read-n.lua\`), so 64 reads
-cost one command object, one socket write and one reply instead of 64 of each. Socket writes are
-where a raw GET loop spends most of its time. ioredis' own auto-pipelining (second row) batches
-too, but still builds one command per read. cache-manager is the closest peer because
-@keyv/redis uses node-redis, which also pipelines every command of a tick. bentocache L2 does about
-three times our CPU per hit (its envelope, its own locking and events).
+Our L2 hit costs about half the CPU of the raw baseline (5.3 µs Node + 2.5 µs Redis per read
+against 10.4 + 5.5 in this run) although it does more (GET *and* PTTL, envelope decoding, stats):
 
-What is left on our L2 hit is mostly the stats each hit records for the monitor and the
-worker's TTL refresh (hit/miss, latency histogram and the hot-id access, flushed every 250 ms). With
-uniformly random keys nearly every read touches a different id, so the hot-id part of the flush
-costs roughly one sorted-set update per read; its counts are now written by one \`EVAL\` per flush
-instead of one \`ZINCRBY\` per id, which took 1–2 µs of Node CPU off each hit (measured while
-making the change; without any stats the hit costs about 6 µs).
+- The reads started in one turn of the event loop leave as \`EVALSHA cache-read-n.lua\` calls
+  carrying many keys (inside: one MGET, then a PTTL per key), so 64 reads cost a few command
+  objects, socket writes and replies instead of 64 of each. ioredis' own auto-pipelining (second
+  row) batches the writes too, but still builds and parses one command per read.
+- From 8 reads a turn leaves as at least two calls (at most 32 keys each): Node handles the first
+  reply while Redis runs the second call, so the two processes work at the same time instead of
+  in turns. Measured with a profile harness at 64 in flight: about 150k → 200k hits/s; at 16 in
+  flight about 92k → 110k; at 256 no loss.
+- The stats every hit records (hit/miss, latency histogram, hot id for the worker's TTL refresh)
+  are counters in memory flushed every 250 ms. With uniformly random keys almost every read is a
+  different id, so the hot ids (one sorted-set member each) were most of each flush: they now
+  ride along at most once a second (an explicit flush still sends them at once). That took Redis
+  from about 2.85 to 2.0 µs of CPU per hit. In memory a hot id is one map entry updated in place,
+  the histogram a plain array and the current second remembered: one clock read per hit.
 
-The near-cache hit is answered without touching Redis and without the read-through's promises:
-about 1.5 µs of CPU, most of it the same stats recording and the LRU's bookkeeping, so the
-ratio to raw (about 10x, with a wide spread on this machine) is set by that per-hit bookkeeping. bentocache's
-L1 + L2 + bus hit costs about 13 µs, like an L2 read: its L1 stores serialized entries that are
-parsed again on every hit.
+cache-manager (@keyv/redis on node-redis, which pipelines every command of a tick) was level
+with us before the split and the stats changes (0.90–1.02x); bentocache L2 does about four times
+our CPU per hit (its envelope, its own locking and events).
+
+The near-cache hit is answered without Redis and without the read-through's promises: about
+0.5–0.8 µs of CPU, the LRU lookup, one clock read and the stats; the id is validated only on a
+miss (a key in the near-cache was stored for a validated id, and a key names exactly one id). Its
+ratio to raw has a wide spread (8.8–22x in this run) because a round of 2.5 million sub-µs
+operations is exposed to every pause of the machine. bentocache's L1 + L2 + bus hit costs
+about 8 µs, like an L2 read: its L1 stores serialized entries that are parsed again on every hit.
 
 ### Invalidation delay
 
@@ -97,56 +104,63 @@ reading process waiting for a CPU on this busy 2-core machine; the p50 is a thir
 ### HTTP
 
 The bare handler (Express 5 + one GET + \`res.json\`) is the limit; our API answers the same read
-with its whole production stack around it: access logs with request ids, security headers
-(helmet's policy), CORS, Prometheus metrics, zod validation of the id, the OpenAPI-declared route,
-the search history (every read is recorded for "recent/top searches") and the stats. The API runs
-with its shipped defaults (\`LOG_LEVEL=info\`) except \`RATE_LIMIT_PER_MINUTE=0\`: autocannon is one
-client IP, which the default 600/min would refuse after 600 requests; with the limiter on, each
-request also waits for one Redis call (rate-limiter-flexible's counter), not measured here.
+with its whole production stack around it: access logs with request ids, security headers, CORS,
+Prometheus metrics, zod validation of the id, the OpenAPI-declared route, the search history
+(every read is recorded for "recent/top searches") and the stats. The API runs with its shipped
+defaults (\`LOG_LEVEL=info\`) except \`RATE_LIMIT_PER_MINUTE=0\`: autocannon is one client IP,
+which the default 600/min would refuse after 600 requests; with the limiter on, each request also
+waits for one Redis call (rate-limiter-flexible's counter), not measured here.
 
-Profiling this path (\`pnpm --filter @app/bench profile:http [api|api-near|express-get] [seconds]\`:
-one server under \`node --cpu-prof\`, autocannon -c 50, top self and inclusive frames) took it from
-about 247 to about 186 µs of server CPU per request (bare handler: ~142 µs), 0.63x → 0.81x
-(all the changes below together; measured in separate runs, see the commit history):
+Profiling this path (\`pnpm --filter @app/bench profile:http [api|api-near|express-get|express-ok]
+[seconds]\`: one server under \`node --cpu-prof\`, autocannon -c 50, top self and inclusive
+frames) took it from about 247 µs of server CPU per request (0.63x) to about 186 µs (0.83x) in an
+earlier round, then to 101 µs (L2 hit) and 97 µs (near-cache hit) against 90 µs for the bare
+handler in this run. The first round replaced pino-http (two child loggers serialized per
+request whether or not a line was written) by our own access-log middleware that builds a child
+logger only when a line is written (fast successful GETs at debug, writes and slow requests at
+info, 4xx warn, 5xx error), precomputed helmet's headers once at startup instead of its 13
+middlewares per request (a test checks they equal helmet's own), decided CORS before cors' option
+merging and cached the metrics' histogram children. The second round, in the order it was
+measured:
 
-- Access logs (the largest single frame before: pino-http's middleware, ~20 % of the profile
-  counting what it called): pino-http built two child loggers per request
-  (serializing the request into each) whether or not a line was written. Our own middleware sets
-  the id and \`X-Request-Id\`, adds one \`close\` listener, and builds the child logger only
-  when a line is written. Fast successful GET/HEAD requests are logged at debug; writes, slow
-  requests (≥ 1 s) at info, 4xx at warn, 5xx at error; \`LOG_LEVEL=debug\` logs every request.
-  Metrics count every request anyway, so info-level logs keep what needs a look.
-- helmet ran 13 middlewares per request for a header set that never changes: it runs once at
-  startup against a recording response and each request gets the recorded headers in one call
-  (a test checks they equal helmet's own). CORS sends nothing to a request without a listed
-  Origin, now decided before cors' per-request option merging.
-- Metrics: histogram children are cached by a flat string key instead of \`labels()\` hashing
-  the label object on each request; bodyless requests skip the JSON body parser's checks.
+- The app's global middlewares (access log, security headers, CORS, body check) and each route's
+  own chain (rate limit, admin guard, validation, handler) each run as ONE Express layer
+  (\`apps/api/src/http/compose.ts\`), and the routes are mounted on the app instead of a
+  sub-router: Express' router does path matching and URL parsing on every \`next()\`. With no
+  ETag on JSON answers (every \`/api/data\` answer carries its own \`response_time\`, so a tag
+  never matches and hashing each body was pure cost): 134 → 104–112 µs in the profile harness.
+- JSON answers, probes and metrics carry OWASP's REST API header set (six headers: a deny-all
+  CSP, \`X-Frame-Options: DENY\`, nosniff, no-referrer, HSTS, CORP) instead of helmet's page policy
+  (thirteen headers, about 600 bytes more per answer); pages (the SPA, Swagger UI) keep helmet's
+  full policy. \`writev\` and header writing are the largest frames of both profiles.
+- The search history of a batch of reads is one script call (it was a MULTI with a ZINCRBY per
+  query, so about one more ioredis command per request) and a batch collects 20 ms of searches
+  instead of one event-loop turn.
+- No listener per request for the access log and the duration histogram: completed responses
+  come from Node's \`http.server.response.finish\` diagnostics channel (one subscriber per app),
+  aborted requests from one \`close\` listener per connection. Two \`once\` listeners per request
+  cost about 4–6 µs in interleaved profile runs.
 
-What is left above the bare handler is Express routing over all the API's routes, validation,
-the history record and stats, the envelope decoding and the bigger JSON answer; \`writev\`,
-HTTP header writing and GC are the largest frames of both profiles.
-
-Earlier changes on this path: history records of one event-loop turn share one MULTI (it was a
-MULTI of 6 commands per request), and the cache read is batched as above.
+The figures move with the machine: over six \`BENCH_ONLY=http\` runs during this work the L2 hit
+was 0.84–0.93x the bare handler and the near-cache hit 0.90–0.97x, always within a few µs of CPU
+per request of each other. What is left above the bare handler is the features: the request id
+and its header, six security headers, the finished-response bookkeeping (metrics, access log
+level check), zod validation, the history record, the stats and a bigger JSON answer, about 7 µs
+per request on the near-cache path.
 
 A near-cache hit needs no I/O, so answered directly it would be written in the same tick as its
 request was parsed, and Node's HTTP server spends *more* CPU on such a response than on one sent
 after an I/O wait: the profile shows a larger \`writev\` share, and \`resOnFinish\` →
 \`clearIncoming\` adding an \`end\` listener to each request answered before Node finished reading
-it (3–4 % of the profile, 1 % on the L2 path). So \`GET /api/data/:id\` sends a cache hit from the
-next macrotask (\`setImmediate\`) when the near-cache is on. Measured with \`BENCH_ONLY=http\`, two
-runs each way, same-run ratios to the bare handler: near-cache hit 224 and 252 µs CPU per request
-(0.68x, 0.53x) answered in the same tick, 185 and 186 µs (1.01x, 1.08x) deferred, against ~190 µs
-on the L2 path (this page's run: 181 µs; its ratio medians move with the machine's load). A bare Express handler answering from a Map shows the same effect (about 179 µs per
-request synchronously, about 160 µs when it yields once, measured while writing an earlier version
-of this page).
+it. So \`GET /api/data/:id\` sends a cache hit from the next macrotask (\`setImmediate\`) when the
+near-cache is on. Measured again in one interleaved run after the changes above: 109 µs CPU per
+request deferred against 121 µs answered in the same tick (0.89x and 0.76x the bare handler).
 
 ### Warming, stampede, catalog
 
 - Warming: \`setMany\` writes each batch of 500 entries with one script call (\`cache-set-n.lua\`),
   four batches in flight, so 100,000 entries cost 200 commands instead of 100,000; it runs at
-  about twice redis-benchmark's unpipelined SET rate and faster than a hand-written pipeline.
+  two to three times redis-benchmark's unpipelined SET rate and faster than a hand-written pipeline.
 - Stampede: single-flight in each process plus a \`SET NX PX\` lock across processes; the other
   processes' callers wait for the value instead of calling the loader. Both peers lock in process
   only: one loader call per process.
@@ -161,16 +175,16 @@ export const WHY_MISSED: Record<string, string> = {
   'l2-hit':
     'the hit itself costs less CPU than a raw GET (batched reads); what remains on top is the stats every hit records (see the analysis).',
   'l1-hit':
-    'the L1 hit costs ~1.5 µs of CPU, mostly stats recording; the ratio is bounded by how cheap a raw read is on the same run (see the analysis).',
+    'the L1 hit costs about 0.5–0.8 µs of CPU (LRU lookup, clock, stats); its rounds are exposed to every pause of the machine, so the ratio has a wide spread (see the analysis).',
   'lead-l2':
-    'cache-manager uses node-redis, which pipelines every command of a tick like our batched reads; the two are within noise of each other.',
+    'cache-manager uses node-redis, which pipelines every command of a tick like our batched reads (see the analysis).',
   'lead-l1': 'see the cache-hit analysis.',
   invalidation:
     'the p99 is the reading process waiting for a CPU on a loaded 2-core machine; the p50 is about 0.4 ms.',
   'http-l2':
-    'after profiling (access logs built only when written, helmet headers precomputed, cheaper CORS and metrics) the API costs ~186 µs CPU per request against ~142 µs for the bare handler (was ~247 µs, 0.63x); what is left is Express routing over all routes, validation, history, stats and the bigger JSON answer (see the analysis).',
+    'over six runs 0.84–0.93x: the API answers with its production stack (request ids, security headers, access log and metrics, validation, history, stats), about 10 µs of CPU per request above the bare handler after two rounds of profiling (see the analysis).',
   'http-l1':
-    "same stack as above minus the Redis read; a near-cache hit is sent from the next macrotask, since Node's HTTP server spends more CPU on a response written in the request's own tick (~185 µs per request deferred against ~225-250 µs not; see the analysis).",
+    'over six runs 0.90–0.97x: the same stack minus the Redis read, about 7 µs of CPU per request above the bare handler; the near-cache saves the read but not the features around it (see the analysis).',
   warm: 'see the warming analysis.',
   stampede: 'see the stampede suite.',
   'category-uncached':
