@@ -250,4 +250,23 @@ describe('with the near cache on (NEAR_CACHE)', () => {
       await near.close();
     }
   });
+
+  it('answers many concurrent hits (sent together from one immediate) each with its own product', async () => {
+    const near = await buildTestApi(redis, { NEAR_CACHE: 'true' }, { seed: false });
+    try {
+      const ids = (
+        (await request(api.app).get('/api/db/list?limit=4').expect(200)).body.ids as string[]
+      ).slice(0, 4);
+      expect(ids.length).toBe(4);
+      for (const id of ids) await request(near.app).get(`/api/data/${id}`).expect(200);
+      const asked = Array.from({ length: 40 }, (_, i) => ids[(i * 7) % ids.length]!);
+      const answers = await Promise.all(
+        asked.map((id) => request(near.app).get(`/api/data/${id}`).expect(200)),
+      );
+      expect(answers.map((a) => a.body.data.id)).toEqual(asked);
+      expect(answers.every((a) => a.body.source === 'cache')).toBe(true);
+    } finally {
+      await near.close();
+    }
+  });
 });

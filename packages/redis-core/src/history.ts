@@ -41,6 +41,10 @@ export interface HistoryDeps {
 }
 
 export const MAX_QUERY_LENGTH = 200;
+interface Entry {
+  query: string;
+  at: number;
+}
 const recordScript = loadScript('history-record-2.lua');
 const MAX_READ = 1000;
 
@@ -70,12 +74,12 @@ export function createHistory(deps: HistoryDeps): History {
    * Each caller's promise still settles when its own record is stored.
    */
   const writes = (() => {
-    let batch: { entries: string[]; counts: Map<string, number>; done: Promise<void> } | null = null;
+    let batch: { entries: Entry[]; counts: Map<string, number>; done: Promise<void> } | null = null;
     return {
-      add(entry: string, query: string): Promise<void> {
+      add(entry: Entry, query: string): Promise<void> {
         if (!batch) {
           const current = {
-            entries: [] as string[],
+            entries: [] as Entry[],
             counts: new Map<string, number>(),
             done: Promise.resolve(),
           };
@@ -98,13 +102,14 @@ export function createHistory(deps: HistoryDeps): History {
     };
   })();
 
-  function write(entries: string[], counts: Map<string, number>): Promise<void> {
+  function write(entries: Entry[], counts: Map<string, number>): Promise<void> {
     // One call, applied atomically (a script: one command for the whole batch, where a MULTI
     // needed a ZINCRBY per query). Only the newest maxRecent entries can survive the trim, so
     // only those are sent. Both keys share the `{history}` tag in cluster mode.
     const args: (string | number)[] = [maxRecent, maxTop];
     const kept = entries.length > maxRecent ? entries.slice(-maxRecent) : entries;
-    args.push(kept.length, ...kept);
+    args.push(kept.length);
+    for (const entry of kept) args.push(JSON.stringify(entry));
     for (const [query, n] of counts) args.push(n, query);
     return guard('record search', async () => {
       await recordScript.run(connections.writer, [recentKey, topKey], args);
@@ -112,14 +117,15 @@ export function createHistory(deps: HistoryDeps): History {
   }
 
   return {
-    async record(query) {
-      if (typeof query !== 'string') throw new ValidationError('query must be a string');
+    record(query) {
+      // Not async: the API calls this on every read, and the batch's promise is returned as is.
+      if (typeof query !== 'string') return Promise.reject(new ValidationError('query must be a string'));
       const trimmed = query.trim().replace(/\s+/g, ' ');
-      if (trimmed.length === 0) throw new ValidationError('query must not be empty');
+      if (trimmed.length === 0) return Promise.reject(new ValidationError('query must not be empty'));
       if (trimmed.length > MAX_QUERY_LENGTH)
-        throw new ValidationError(`query must be at most ${MAX_QUERY_LENGTH} characters`);
-      const entry = JSON.stringify({ query: trimmed, at: now() });
-      await writes.add(entry, trimmed);
+        return Promise.reject(new ValidationError(`query must be at most ${MAX_QUERY_LENGTH} characters`));
+      // Serialized when written: only the newest maxRecent of a batch are.
+      return writes.add({ query: trimmed, at: now() }, trimmed);
     },
 
     async recent(n = 10) {

@@ -16,6 +16,13 @@ export function dataRoutes(ctx: AppContext): AnyRoute[] {
   // (bench, autocannon -c 50: 224-252 µs CPU/req vs 185 µs when sent from the next macrotask,
   // below the 190 µs of a Redis hit). One setImmediate hop is far cheaper than that extra work.
   const deferHits = ctx.cache.near !== null;
+  // The hits answered in one turn are sent together from one immediate.
+  let deferred: [Response, DataResponse, NextFunction][] = [];
+  const sendDeferred = () => {
+    const batch = deferred;
+    deferred = [];
+    for (const [res, body, next] of batch) sendLater(res, body, next);
+  };
   const historyFailed = throttled(10_000, (err) => ctx.logger.warn({ err }, 'history.record failed'));
 
   return [
@@ -50,8 +57,10 @@ export function dataRoutes(ctx: AppContext): AnyRoute[] {
           ...(result.stale ? { stale: true } : {}),
           origin_delay_ms: origin.delayMs,
         };
-        if (deferHits && result.source === 'cache') setImmediate(sendLater, res, body, next);
-        else res.json(body);
+        if (deferHits && result.source === 'cache') {
+          if (deferred.length === 0) setImmediate(sendDeferred);
+          deferred.push([res, body, next]);
+        } else res.json(body);
       },
     }),
     defineRoute({
