@@ -1,4 +1,4 @@
-import express, { type Express } from 'express';
+import express, { type Express, type RequestHandler } from 'express';
 import type { AppContext } from './context.js';
 import type { AppDeps } from './deps.js';
 import { cacheKeyRoutes } from './features/cache-keys/routes.js';
@@ -87,24 +87,23 @@ export function createApp(deps: AppDeps): ApiApp {
   if (deps.trustProxy !== undefined) app.set('trust proxy', deps.trustProxy);
 
   const json = express.json({ limit: JSON_BODY_LIMIT });
-  // Every request goes through these, in this order, as one Express layer (compose.ts).
   const accessLog = requestLogger(deps.logger, { onFinished: metrics.observeHttp });
-  app.use(
-    compose([
-      accessLog,
-      securityHeaders({ isData: (url) => DATA_URL.test(url) }),
-      corsPolicy(deps.config.corsOrigins),
-      (req, res, next) => {
-        // Most requests are bodyless GETs: skip the parser's per-request checks (it would skip them too).
-        if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) {
-          req.body ??= undefined;
-          next();
-          return;
-        }
-        json(req, res, next);
-      },
-    ]),
-  );
+  // Every request goes through these, in this order: access log and request id, security
+  // headers, CORS, JSON body.
+  const common: RequestHandler[] = [
+    accessLog,
+    securityHeaders({ isData: (url) => DATA_URL.test(url) }),
+    corsPolicy(deps.config.corsOrigins),
+    (req, res, next) => {
+      // Most requests are bodyless GETs: skip the parser's per-request checks (it would skip them too).
+      if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) {
+        req.body ??= undefined;
+        next();
+        return;
+      }
+      json(req, res, next);
+    },
+  ];
 
   const limiter = rateLimit({
     client: deps.connections.writer,
@@ -113,8 +112,25 @@ export function createApp(deps: AppDeps): ApiApp {
     timeoutMs: Math.min(250, deps.config.commandTimeoutMs),
     logger: deps.logger.child({ component: 'rate-limit' }),
   });
-  // On the app itself, not a sub-router: one router level less for every request.
-  mountRoutes(app, routes, { admin: adminGuard(deps.config.adminToken), rateLimit: limiter });
+  // Each route runs `common` first, inside its own composed handler (compose.ts), mounted on the
+  // app itself: a routed request crosses one Express layer, not a global one plus a sub-router.
+  // Whatever no route answered (docs, SPA, 404s, errors) gets `common` from the layer after the
+  // routes, unless a route already ran it (a handler that passed the request on).
+  const commonDone = Symbol('commonDone');
+  const markCommon: RequestHandler = (req, _res, next) => {
+    (req as unknown as Record<symbol, boolean>)[commonDone] = true;
+    next();
+  };
+  mountRoutes(app, routes, {
+    common: [markCommon, ...common],
+    admin: adminGuard(deps.config.adminToken),
+    rateLimit: limiter,
+  });
+  const commonChain = compose(common);
+  app.use((req, res, next) => {
+    if ((req as unknown as Record<symbol, boolean>)[commonDone]) next();
+    else commonChain(req, res, next);
+  });
   app.use(DOCS_PATH, ...docs.assets);
   if (deps.webDistDir) app.use(...webApp(deps.webDistDir));
 

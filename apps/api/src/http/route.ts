@@ -74,14 +74,17 @@ export function validate(request: AnyRoute['request']): RequestHandler {
   };
 }
 
-/** Mounts every route on the router: [rate limit], [admin guard], validation, then the handler (one composed handler). */
+/**
+ * Mounts every route on the router as ONE composed handler: the app's `common` middlewares, then
+ * [rate limit], [admin guard], validation and the handler.
+ */
 export function mountRoutes(
   router: Pick<Router, Method>,
   routes: AnyRoute[],
-  guards: { admin: RequestHandler; rateLimit: RequestHandler },
+  guards: { common?: RequestHandler[]; admin: RequestHandler; rateLimit: RequestHandler },
 ): void {
   for (const route of routes) {
-    const chain: RequestHandler[] = [];
+    const chain: RequestHandler[] = [...(guards.common ?? [])];
     if (!route.unlimited) chain.push(guards.rateLimit);
     if (route.admin) chain.push(guards.admin);
     chain.push(validate(route.request));
