@@ -66,8 +66,8 @@ server-assisted client-side caching (\`packages/redis-core/src/near-cache*.ts\`)
 
 ### Cache hits (one process)
 
-Our L2 hit costs about half the CPU of the raw baseline (5.3 µs Node + 2.5 µs Redis per read
-against 10.4 + 5.5 in this run) although it does more (GET *and* PTTL, envelope decoding, stats):
+Our L2 hit costs less than half the CPU of the raw baseline (4.4 µs Node + 2.3 µs Redis per read
+against 9.8 + 5.5 in this run) although it does more (GET *and* PTTL, envelope decoding, stats):
 
 - The reads started in one turn of the event loop leave as \`EVALSHA cache-read-n.lua\` calls
   carrying many keys (inside: one MGET, then a PTTL per key), so 64 reads cost a few command
@@ -91,9 +91,9 @@ our CPU per hit (its envelope, its own locking and events).
 The near-cache hit is answered without Redis and without the read-through's promises: about
 0.5–0.8 µs of CPU, the LRU lookup, one clock read and the stats; the id is validated only on a
 miss (a key in the near-cache was stored for a validated id, and a key names exactly one id). Its
-ratio to raw has a wide spread (8.8–22x in this run) because a round of 2.5 million sub-µs
+ratio to raw has a wide spread (12.7–20.1x in this run, 8.8–22x in an earlier one) because a round of 2.5 million sub-µs
 operations is exposed to every pause of the machine. bentocache's L1 + L2 + bus hit costs
-about 8 µs, like an L2 read: its L1 stores serialized entries that are parsed again on every hit.
+about 7 µs, like an L2 read: its L1 stores serialized entries that are parsed again on every hit.
 
 ### Invalidation delay
 
@@ -114,8 +114,8 @@ waits for one Redis call (rate-limiter-flexible's counter), not measured here.
 Profiling this path (\`pnpm --filter @app/bench profile:http [api|api-near|express-get|express-ok]
 [seconds]\`: one server under \`node --cpu-prof\`, autocannon -c 50, top self and inclusive
 frames) took it from about 247 µs of server CPU per request (0.63x) to about 186 µs (0.83x) in an
-earlier round, then to 101 µs (L2 hit) and 97 µs (near-cache hit) against 90 µs for the bare
-handler in this run. The first round replaced pino-http (two child loggers serialized per
+earlier round, then to about 100–110 µs (L2 and near-cache hits alike) against 90–95 µs for the
+bare handler. The first round replaced pino-http (two child loggers serialized per
 request whether or not a line was written) by our own access-log middleware that builds a child
 logger only when a line is written (fast successful GETs at debug, writes and slow requests at
 info, 4xx warn, 5xx error), precomputed helmet's headers once at startup instead of its 13
@@ -143,12 +143,14 @@ measured:
   aborted requests from one \`close\` listener per connection. Two \`once\` listeners per request
   cost about 4–6 µs in interleaved profile runs.
 
-The figures move with the machine: over six \`BENCH_ONLY=http\` runs during this work the L2 hit
-was 0.84–0.93x the bare handler and the near-cache hit 0.90–0.97x, always within a few µs of CPU
-per request of each other. What is left above the bare handler is the features: the request id
-and its header, six security headers, the finished-response bookkeeping (metrics, access log
-level check), zod validation, the history record, the stats and a bigger JSON answer, about 7 µs
-per request on the near-cache path.
+The figures move with the machine: over the twelve HTTP runs made during the second round (after
+its first change) the L2 hit was 0.81–0.93x the bare handler and the near-cache hit 0.86–0.97x;
+this page's run is one of them. The two paths are within noise of each other: the near-cache
+saves the Redis read, which the batched L2 path already makes cheap (a few µs of CPU per
+request). What is left above the bare handler, about 10–20 µs of CPU per request depending on
+the run, is the features: the request id and its header, six security headers, the
+finished-response bookkeeping (metrics, access log level check), zod validation, the history
+record, the stats and a bigger JSON answer.
 
 A near-cache hit needs no I/O, so answered directly it would be written in the same tick as its
 request was parsed, and Node's HTTP server spends *more* CPU on such a response than on one sent
@@ -166,10 +168,11 @@ request deferred against 121 µs answered in the same tick (0.89x and 0.76x the 
 - Stampede: single-flight in each process plus a \`SET NX PX\` lock across processes; the other
   processes' callers wait for the value instead of calling the loader. Both peers lock in process
   only: one loader call per process.
-- Catalog pages: a category page and a price-range page take about 0.25 ms at p50 uncached and
-  0.11 ms from the query cache. The p99s are a different matter on this machine: queries run one at
-  a time, and the 1% slowest are the ones whose process waited for a CPU (load average above 5
-  on 2 cores during the run); the best rounds' p99 were 0.23–0.3 ms cached and 0.55–0.7 ms uncached.
+- Catalog pages: a category page and a price-range page take about 0.2–0.3 ms at p50 uncached and
+  about 0.1 ms from the query cache. The p99s depend on the machine: queries run one at a time, and
+  the 1% slowest are the ones whose process waited for a CPU (in an earlier run with a load average
+  above 5 on the 2 cores, the median p99 cached went past 1 ms while the best rounds stayed at
+  0.23–0.3 ms).
 `;
 
 /** Shown in the targets table only when the run misses the target. */
@@ -184,9 +187,9 @@ export const WHY_MISSED: Record<string, string> = {
   invalidation:
     'the p99 is the reading process waiting for a CPU on a loaded 2-core machine; the p50 is about 0.4 ms.',
   'http-l2':
-    'over six runs 0.84–0.93x: the API answers with its production stack (request ids, security headers, access log and metrics, validation, history, stats), about 10 µs of CPU per request above the bare handler after two rounds of profiling (see the analysis).',
+    'over twelve runs 0.81–0.93x: the API answers with its production stack (request ids, security headers, access log and metrics, validation, history, stats), 10–20 µs of CPU per request above the bare handler after two rounds of profiling (see the analysis).',
   'http-l1':
-    'over six runs 0.90–0.97x: the same stack minus the Redis read, about 7 µs of CPU per request above the bare handler; the near-cache saves the read but not the features around it (see the analysis).',
+    'over twelve runs 0.86–0.97x: the same stack minus the Redis read, which the batched L2 path already makes cheap; the near-cache saves the read but not the features around it (see the analysis).',
   warm: 'see the warming analysis.',
   stampede: 'see the stampede suite.',
   'category-uncached':
