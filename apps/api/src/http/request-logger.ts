@@ -81,7 +81,8 @@ export function requestLogger(
   function finished(req: Tagged, res: Response, aborted: boolean): void {
     const ms = performance.now() - (req[START] ?? 0);
     if (!aborted && onFinished) onFinished(req, res, ms);
-    if (!QUIET_PATHS.has(req.url)) logAccess(logger, req, res, ms, aborted);
+    // originalUrl: by now a mounted handler (static files, docs) may have rewritten req.url.
+    if (!QUIET_PATHS.has(req.originalUrl)) logAccess(logger, req, res, ms, aborted);
   }
 
   const onFinish = (message: unknown) => {
