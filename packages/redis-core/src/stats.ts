@@ -25,7 +25,8 @@ export { type RedisInfo, redisInfo } from './stats-info.js';
  * flushIntervalMs, so a request costs no extra round trip. Hot ids (one sorted-set member per
  * id read) ride along at most every hotFlushIntervalMs (default 1 s): with many distinct ids they
  * are most of a flush's weight, and their readers (the worker's TTL refresh, windows of a minute
- * or more) do not need them sooner; an explicit flush (snapshot, hotIds, close) sends them all. Redis layout (keys from `keys`):
+ * or more) do not need them sooner; an explicit flush (snapshot, hotIds, close) sends them all.
+ * Redis layout (keys from `keys`):
  * - `stats:counters` hash: requests, hits, misses, cache_ms_sum, db_ms_sum
  * - `stats:sec:<epochSecond>` hash: hits, misses, cache_ms_sum, db_ms_sum (expires after 10 min)
  * - `stats:latency_cache` / `stats:latency_database` hash: bucket upper bound (ms) → count
