@@ -148,3 +148,17 @@ describe('GET /api/data/:id (cache-aside)', () => {
     });
   });
 });
+
+describe('GET /api/data/:id answer framing', () => {
+  it('sends the JSON with its exact length and type, no ETag, and no body to HEAD', async () => {
+    const res = await request(api.app).get('/api/data/prod2').expect(200);
+    expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(Number(res.headers['content-length'])).toBe(Buffer.byteLength(JSON.stringify(res.body)));
+    expect(res.headers.etag).toBeUndefined();
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    const head = await request(api.app).head('/api/data/prod2').expect(200);
+    expect(head.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(Number(head.headers['content-length'])).toBeGreaterThan(100);
+    expect(head.text ?? '').toBe('');
+  });
+});
