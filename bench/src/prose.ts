@@ -67,7 +67,7 @@ server-assisted client-side caching (\`packages/redis-core/src/near-cache*.ts\`)
 ### Cache hits (one process)
 
 Our L2 hit costs less than half the CPU of the raw baseline (4.4 µs Node + 2.3 µs Redis per read
-against 9.8 + 5.5 in this run) although it does more (GET *and* PTTL, envelope decoding, stats):
+against 11.2 + 6.3 in this run) although it does more (GET *and* PTTL, envelope decoding, stats):
 
 - The reads started in one turn of the event loop leave as \`EVALSHA cache-read-n.lua\` calls
   carrying many keys (inside: one MGET, then a PTTL per key), so 64 reads cost a few command
@@ -91,9 +91,9 @@ our CPU per hit (its envelope, its own locking and events).
 The near-cache hit is answered without Redis and without the read-through's promises: about
 0.5–0.8 µs of CPU, the LRU lookup, one clock read and the stats; the id is validated only on a
 miss (a key in the near-cache was stored for a validated id, and a key names exactly one id). Its
-ratio to raw has a wide spread (12.7–20.1x in this run, 8.8–22x in an earlier one) because a round of 2.5 million sub-µs
+ratio to raw has a wide spread (15.0–18.0x in this run, 8.8–22x over earlier ones) because a round of 2.5 million sub-µs
 operations is exposed to every pause of the machine. bentocache's L1 + L2 + bus hit costs
-about 7 µs, like an L2 read: its L1 stores serialized entries that are parsed again on every hit.
+about 7–10 µs, like an L2 read: its L1 stores serialized entries that are parsed again on every hit.
 
 ### Invalidation delay
 
@@ -147,14 +147,14 @@ measured:
   aborted requests from one \`close\` listener per connection. Two \`once\` listeners per request
   cost about 4–6 µs in interleaved profile runs.
 
-The figures move with the machine: over the twelve HTTP runs made during the second round (after
-its first change) the L2 hit was 0.81–0.93x the bare handler and the near-cache hit 0.86–0.97x;
-this page's run is one of them. The two paths are within noise of each other: the near-cache
-saves the Redis read, which the batched L2 path already makes cheap (a few µs of CPU per
-request). What is left above the bare handler, about 10–20 µs of CPU per request depending on
-the run, is the features: the request id and its header, six security headers, the
-finished-response bookkeeping (metrics, access log level check), zod validation, the history
-record, the stats and a bigger JSON answer.
+The figures move with the machine: over the twelve HTTP runs made during the second round before
+its last change the L2 hit was 0.81–0.93x the bare handler and the near-cache hit 0.86–0.97x;
+the two runs after it gave 0.94x / 0.97x and 0.92x / 1.03x (this page's). The two paths are
+close: the near-cache saves the Redis read, which the batched L2 path already makes cheap (a few
+µs of CPU per request). What is left above the bare handler, about 5–10 µs of CPU per request,
+is the features: the request id and its header, six security headers, the finished-response
+bookkeeping (metrics, access log level check), zod validation, the history record, the stats
+and a bigger JSON answer.
 
 A near-cache hit needs no I/O, so answered directly it would be written in the same tick as its
 request was parsed, and Node's HTTP server spends *more* CPU on such a response than on one sent
@@ -191,19 +191,19 @@ export const WHY_MISSED: Record<string, string> = {
   invalidation:
     'the p99 is the reading process waiting for a CPU on a loaded 2-core machine; the p50 is about 0.4 ms.',
   'http-l2':
-    'over twelve runs 0.81–0.93x: the API answers with its production stack (request ids, security headers, access log and metrics, validation, history, stats), 10–20 µs of CPU per request above the bare handler after two rounds of profiling (see the analysis).',
+    'over the last fourteen runs 0.81–0.94x (0.92–0.94x after the last change): the API answers with its production stack (request ids, security headers, access log and metrics, validation, history, stats), 5–10 µs of CPU per request above the bare handler after two rounds of profiling (see the analysis).',
   'http-l1':
-    'over twelve runs 0.86–0.97x: the same stack minus the Redis read, which the batched L2 path already makes cheap; the near-cache saves the read but not the features around it (see the analysis).',
+    'over the last fourteen runs 0.86–1.03x (0.97–1.03x after the last change): the same stack minus the Redis read, which the batched L2 path already makes cheap; the near-cache saves the read but not the features around it (see the analysis).',
   warm: 'see the warming analysis.',
   stampede: 'see the stampede suite.',
   'category-uncached':
-    'p50 is ~0.25 ms; the p99 is scheduling on a loaded 2-core machine (the best round was well under 1 ms).',
+    'p50 is about 0.25 ms; a p99 of 500 sequential queries is their 5 slowest, the moments this process waited for a CPU on a shared 2-core machine (the best rounds stay well under 1 ms).',
   'price-uncached':
-    'p50 is ~0.26 ms; the p99 is scheduling on a loaded 2-core machine (the best round was well under 1 ms).',
+    'p50 is about 0.25 ms; a p99 of 500 sequential queries is their 5 slowest, the moments this process waited for a CPU on a shared 2-core machine (the best rounds stay well under 1 ms).',
   'category-cached':
-    "p50 is 0.11 ms and the best round's p99 0.3 ms; the median p99 is the process waiting for a CPU on a loaded 2-core machine (load average > 5).",
+    "p50 is about 0.1 ms and the best round's p99 about 0.15 ms; a p99 of 500 sequential queries is their 5 slowest, the moments this process waited for a CPU (or a GC pause) on a shared 2-core machine. The other full runs of this page's history measured 0.21–0.63 ms.",
   'price-cached':
-    "p50 is 0.11 ms and the best round's p99 0.23 ms; the median p99 is the process waiting for a CPU on a loaded 2-core machine (load average > 5).",
+    "p50 is about 0.1 ms and the best round's p99 about 0.15 ms; a p99 of 500 sequential queries is their 5 slowest, the moments this process waited for a CPU (or a GC pause) on a shared 2-core machine. The other full runs of this page's history measured 0.23–0.63 ms.",
   memory:
-    "the seed's layout costs it: one string key per product (`db:product:<id>`, ~90 bytes of Redis overhead: 251 B for 159 B of JSON, 1.58x alone) plus about 1,000 B of index entries (the ids set, the global price and name sorted sets, and per category a set plus price and name sorted sets). Reaching 1.3x would mean listpack-encoded hash buckets instead of one key per product and far fewer indexes, i.e. dropping the seed-compatible layout; not done.",
+    "the seed's layout, which DESIGN.md keeps as the contract, costs it: one string key per product (`db:product:<id>`, ~90 bytes of Redis overhead: 251 B for 159 B of JSON, 1.58x alone) plus about 1,000 B of index entries (the ids set, the global price and name sorted sets, and per category a set plus price and name sorted sets). Reaching 1.3x would mean listpack-encoded hash buckets instead of one key per product and far fewer indexes, i.e. dropping the seed-compatible layout; not done.",
 };
