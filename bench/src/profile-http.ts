@@ -2,9 +2,8 @@ import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { startRedis } from '@app/testing';
 import autocannon from 'autocannon';
-import { Redis } from 'ioredis';
 import { startChild } from './lib/child.js';
-import { benchValues } from './lib/data.js';
+import { benchValues, seedCacheEntries } from './lib/data.js';
 import { keyOrder } from './lib/rounds.js';
 import { API_BENCH_ENV } from './suites/http.js';
 
@@ -34,11 +33,7 @@ async function measure() {
   const server = await startRedis();
   const values = benchValues(10_000, 300);
   const ids = values.map((v) => v.id);
-  const seed = new Redis(server.url);
-  const p = seed.pipeline();
-  for (const v of values) p.set(`data:${v.id}`, JSON.stringify(v), 'PX', 3600_000);
-  await p.exec();
-  seed.disconnect();
+  await seedCacheEntries(server.url, values);
 
   const child = startChild('http-server.ts', {}, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
   const { port } = await child.request<{ port: number }>({

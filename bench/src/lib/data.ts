@@ -1,4 +1,5 @@
 import { generateProducts, type Product } from '@app/redis-core';
+import { Redis } from 'ioredis';
 
 /**
  * The read benchmarks' values: realistic products (the catalog's own generator) padded with
@@ -19,4 +20,16 @@ export function benchValues(count: number, bytes: number): BenchValue[] {
 
 export function benchIds(values: BenchValue[]): string[] {
   return values.map((v) => v.id);
+}
+
+/** Writes each value as a warm cache entry `data:<id>` (its plain JSON, as our cache stores it). */
+export async function seedCacheEntries(url: string, values: BenchValue[], ttlMs = 3600_000): Promise<void> {
+  const client = new Redis(url);
+  try {
+    const p = client.pipeline();
+    for (const v of values) p.set(`data:${v.id}`, JSON.stringify(v), 'PX', ttlMs);
+    await p.exec();
+  } finally {
+    client.disconnect();
+  }
 }

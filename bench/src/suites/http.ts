@@ -1,9 +1,8 @@
 import { startRedis } from '@app/testing';
 import autocannon from 'autocannon';
-import { Redis } from 'ioredis';
 import { type Child, startChild } from '../lib/child.js';
 import type { BenchConfig } from '../lib/config.js';
-import { benchValues } from '../lib/data.js';
+import { benchValues, seedCacheEntries } from '../lib/data.js';
 import { redisCpuUs } from '../lib/redis-cpu.js';
 import type { SuiteResult } from '../lib/report.js';
 import { interleave, keyOrder, type Variant } from '../lib/rounds.js';
@@ -69,11 +68,7 @@ export async function httpSuite(cfg: BenchConfig): Promise<SuiteResult> {
   const server = await startRedis();
   const values = benchValues(cfg.keys, cfg.valueBytes);
   const ids = values.map((v) => v.id);
-  const seed = new Redis(server.url);
-  const p = seed.pipeline();
-  for (const v of values) p.set(`data:${v.id}`, JSON.stringify(v), 'PX', 3600_000);
-  await p.exec();
-  seed.disconnect();
+  await seedCacheEntries(server.url, values);
 
   const servers: Record<string, { child: Child; port: number }> = {};
   for (const [id, v] of Object.entries(VARIANTS)) {
