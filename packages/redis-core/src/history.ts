@@ -1,5 +1,6 @@
 import { loadScript } from './cache-scripts.js';
 import { guardRedis as guard } from './catalog-guard.js';
+import { createReadRouting } from './catalog-read-routing.js';
 import type { RedisConnections } from './connections.js';
 import { ValidationError } from './errors.js';
 import type { Keyspace } from './keys.js';
@@ -63,6 +64,9 @@ export function createHistory(deps: HistoryDeps): History {
   if (!Number.isInteger(maxRecent) || maxRecent < 1)
     throw new RangeError('maxRecent must be a positive integer');
   if (!Number.isInteger(maxTop) || maxTop < 1) throw new RangeError('maxTop must be a positive integer');
+  // Replica reads, but a process reads its own searches (as the catalog, catalog-read-routing.ts):
+  // the monitor records a search and shows the history right after.
+  const routing = createReadRouting(connections);
   const recentKey = keys.historyRecent();
   const topKey = keys.historyTop();
 
@@ -113,6 +117,7 @@ export function createHistory(deps: HistoryDeps): History {
     for (const [query, n] of counts) args.push(n, query);
     return guard('record search', async () => {
       await recordScript.run(connections.writer, [recentKey, topKey], args);
+      await routing.afterWrite();
     });
   }
 
@@ -132,7 +137,7 @@ export function createHistory(deps: HistoryDeps): History {
       const count = checkCount(n, 'n');
       if (count === 0) return [];
       const rows = await guard('read recent searches', () =>
-        connections.reader().lrange(recentKey, 0, count - 1),
+        routing.read(undefined, (client) => client.lrange(recentKey, 0, count - 1)),
       );
       return rows.flatMap((row) => {
         try {
@@ -148,7 +153,7 @@ export function createHistory(deps: HistoryDeps): History {
       const count = checkCount(n, 'n');
       if (count === 0) return [];
       const flat = await guard('read top searches', () =>
-        connections.reader().zrevrange(topKey, 0, count - 1, 'WITHSCORES'),
+        routing.read(undefined, (client) => client.zrevrange(topKey, 0, count - 1, 'WITHSCORES')),
       );
       const rows: { query: string; count: number }[] = [];
       for (let i = 0; i + 1 < flat.length; i += 2)

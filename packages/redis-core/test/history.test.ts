@@ -1,4 +1,4 @@
-import { cleanupAll, type RedisServer, startRedis } from '@app/testing';
+import { cleanupAll, type RedisServer, startRedis, startReplicated, waitUntil } from '@app/testing';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createConnections, type RedisConnections } from '../src/connections.js';
@@ -171,6 +171,30 @@ describe('history', () => {
       await expect(history.recent()).rejects.toBeInstanceOf(CacheUnavailableError);
     } finally {
       await doomedConnections.close();
+    }
+  });
+});
+
+describe('history with a replica', () => {
+  it('reads its own searches even while the replica has not applied them yet', async () => {
+    const rep = await startReplicated({ replicas: 1 });
+    const replica = rep.replicas[0] as RedisServer;
+    const conns = createConnections({ kind: 'replicated', url: rep.master.url, replicaUrls: [replica.url] });
+    const replicaAdmin = replica.client();
+    try {
+      await waitUntil(() => conns.replicas[0]?.healthy === true, 5_000);
+      expect(conns.reader()).not.toBe(conns.writer);
+      const history = createHistory({ connections: conns, keys, batchMs: 0 });
+      // The replica keeps answering reads but stops applying the master's stream for a while.
+      await replicaAdmin.call('CLIENT', 'PAUSE', '1500', 'WRITE');
+      await history.record('smartphone');
+      expect(await replicaAdmin.zcard('history:top')).toBe(0); // the replica is behind
+      expect((await history.top(5))[0]?.query).toBe('smartphone');
+      expect((await history.recent(5))[0]?.query).toBe('smartphone');
+    } finally {
+      await replicaAdmin.call('CLIENT', 'UNPAUSE').catch(() => undefined);
+      replicaAdmin.disconnect();
+      await conns.close();
     }
   });
 });
