@@ -11,17 +11,14 @@ import {
   createReplication,
   createStats,
   JOB,
-  QUEUE_NAME,
   type RedisConnections,
-  readWorkerStatus,
   redisInfo,
-  writeWorkerHeartbeat,
 } from '@app/redis-core';
-import { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitForLinkUp } from '../dev/local-topologies.js';
 import { cleanup, demoPasswords, inspector, startFromConf } from './helpers.js';
+import { workerUserFlow } from './worker-flow.js';
 
 // Least privilege that still works: the real @app/redis-core code paths the API and the worker
 // run, logged in as the `app` and `worker` users of users.acl, against servers started from
@@ -147,43 +144,17 @@ describe('the worker user runs what the worker does', () => {
     const stats = createStats({ connections, keys, flushIntervalMs: 60_000 });
     const cache = cacheFor(connections, stats);
     const app = connectAs('app');
-    const producer = createJobProducer({ connection: app.queueConnectionOptions(), prefix: keys.jobsPrefix });
-
-    const worker = new Worker(
-      QUEUE_NAME,
-      async () => {
-        const { ids } = await catalog.list();
-        const products = await catalog.getMany(ids);
-        await cache.setMany(products.flatMap((p) => (p ? [[p.id, p] as [string, typeof p]] : [])));
-        await stats.hotIds({ sinceMs: 60_000, limit: 10 });
-        return { items: ids.length };
-      },
-      { connection: connections.queueConnectionOptions() as never, prefix: keys.jobsPrefix },
-    );
     try {
-      const done = new Promise<unknown>((resolve, reject) => {
-        worker.once('completed', (_job, result) => resolve(result));
-        worker.once('failed', (_job, err) => reject(err));
-      });
-      await producer.enqueue(JOB.warmAll, {});
-      expect(await done).toEqual({ items: 3 });
-      expect((await cache.peek('prod2'))?.value).toMatchObject({ id: 'prod2' });
-
-      await writeWorkerHeartbeat(connections.writer, keys, {
+      await workerUserFlow({
+        connections,
+        app,
+        keys,
+        catalog,
+        cache,
         workerId: 'acl-test.1.abc',
-        pid: process.pid,
-        host: 'acl-test',
-        concurrency: 1,
-        active: 0,
-        startedAt: Date.now(),
+        duringJob: () => stats.hotIds({ sinceMs: 60_000, limit: 10 }),
       });
-      // The API (app user) reads what the worker wrote.
-      expect((await readWorkerStatus(app.writer, keys)).alive).toBe(true);
-      // And the worker still cannot write the catalog.
-      await expect(catalog.update('prod2', { price: 1 })).rejects.toThrow(/NOPERM|permission/i);
     } finally {
-      await worker.close();
-      await producer.close();
       cache.close();
       await stats.close();
     }

@@ -13,17 +13,14 @@ import {
   createStats,
   JOB,
   loadConfig,
-  QUEUE_NAME,
   type RedisConnections,
-  readWorkerStatus,
   redisInfo,
-  writeWorkerHeartbeat,
 } from '@app/redis-core';
-import { Worker } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isPortFree, pickPort, portRange } from '../dev/ports.js';
 import { RedisProcess } from '../dev/redis-process.js';
 import { cleanup, connect, demoPasswords, errorOf, inspector, redisConfDir, tempDir } from './helpers.js';
+import { workerUserFlow } from './worker-flow.js';
 
 // The compose profile `cluster` without Docker: six redis-server processes started from the
 // committed cluster.conf (which includes database.conf) and users.acl, the cluster created the
@@ -219,38 +216,9 @@ describe('a cluster from cluster.conf and users.acl', () => {
       negativeTtlSeconds: 10,
       graceSeconds: 0,
     });
-    const producer = createJobProducer({ connection: app.queueConnectionOptions(), prefix: keys.jobsPrefix });
-    const worker = new Worker(
-      QUEUE_NAME,
-      async () => {
-        const { ids } = await catalog.list();
-        const products = await catalog.getMany(ids);
-        await cache.setMany(products.flatMap((p) => (p ? [[p.id, p] as [string, typeof p]] : [])));
-        return { items: ids.length };
-      },
-      { connection: connections.queueConnectionOptions() as never, prefix: keys.jobsPrefix },
-    );
     try {
-      const done = new Promise<unknown>((resolve, reject) => {
-        worker.once('completed', (_job, result) => resolve(result));
-        worker.once('failed', (_job, err) => reject(err));
-      });
-      await producer.enqueue(JOB.warmAll, {});
-      expect(await done).toEqual({ items: 3 });
-      expect((await cache.peek('prod2'))?.value).toMatchObject({ id: 'prod2' });
-      await writeWorkerHeartbeat(connections.writer, keys, {
-        workerId: 'acl-cluster.1.abc',
-        pid: process.pid,
-        host: 'acl-test',
-        concurrency: 1,
-        active: 0,
-        startedAt: Date.now(),
-      });
-      expect((await readWorkerStatus(app.writer, keys)).alive).toBe(true);
-      await expect(catalog.update('prod2', { price: 1 })).rejects.toThrow(/NOPERM|permission/i);
+      await workerUserFlow({ connections, app, keys, catalog, cache, workerId: 'acl-cluster.1.abc' });
     } finally {
-      await worker.close();
-      await producer.close();
       cache.close();
     }
   });
