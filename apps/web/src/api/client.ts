@@ -190,14 +190,17 @@ export function createApiClient(options: ApiClientOptions = {}) {
       request<StatsSeriesResponse>('/api/stats/series', { query: { seconds } }),
     getHistory: (limit = 10) => request<HistoryResponse>('/api/history', { query: { limit } }),
     // cache keys
+    // Sent with the token when there is one: anonymous callers see the cache and catalog key
+    // spaces only, an admin sees every key.
     scanKeys: (query: CacheKeysQuery) =>
-      request<CacheKeysResponse>('/api/cache/keys', { query: { ...query } }),
-    getKey: (key: string) => request<CacheKeyResponse>('/api/cache/key', { query: { key } }),
+      request<CacheKeysResponse>('/api/cache/keys', { query: { ...query }, admin: true }),
+    getKey: (key: string) => request<CacheKeyResponse>('/api/cache/key', { query: { key }, admin: true }),
     deleteKey: (key: string) =>
       request<DeleteKeyResponse>('/api/cache/key', { method: 'DELETE', query: { key }, admin: true }),
     // replication
     getReplication: () => request<ReplicationResponse>('/api/replication'),
-    probeReplication: () => request<ProbeResponse>('/api/replication/probe', { method: 'POST' }),
+    probeReplication: () =>
+      request<ProbeResponse>('/api/replication/probe', { method: 'POST', admin: true }),
     // jobs
     getJobs: (limit = 10) => request<JobsResponse>('/api/jobs', { query: { limit } }),
     warmAll: () => request<JobEnqueuedResponse>('/api/jobs/warm-all', { method: 'POST', admin: true }),

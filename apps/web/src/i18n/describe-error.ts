@@ -13,6 +13,8 @@ const KNOWN = new Set([
   'E_RATE_LIMITED',
   'E_CACHE_UNAVAILABLE',
   'E_REDIS_UNAVAILABLE',
+  'E_REDIS_NOPERM',
+  'E_REDIS_REFUSED',
 ]);
 
 /** A sentence for an API error in the current language; the server's message otherwise. */

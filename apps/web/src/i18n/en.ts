@@ -60,6 +60,8 @@ export const en: MessageSchema = {
     E_RATE_LIMITED: 'Too many requests: try again in {s} s.',
     E_CACHE_UNAVAILABLE: 'Redis is unavailable.',
     E_REDIS_UNAVAILABLE: 'Redis is unavailable.',
+    E_REDIS_NOPERM: 'The API’s Redis user may not read this key (Redis ACL).',
+    E_REDIS_REFUSED: 'Redis refused the command: try again shortly.',
     generic: '{message}',
   },
   search: {
@@ -124,6 +126,7 @@ export const en: MessageSchema = {
   replication: {
     title: 'Replication',
     probe: 'Probe now',
+    probeAdmin: 'Probing on demand writes to the master: admin token required (see Settings). The API probes every few seconds by itself.',
     probing: 'Probing…',
     master: 'Master',
     replica: 'Replica',
@@ -165,6 +168,7 @@ export const en: MessageSchema = {
     empty: 'No key matches this pattern.',
     value: 'Value of {key}',
     notFound: 'This key no longer exists.',
+    publicScope: 'Without the admin token: cache (data:, cache:query:) and catalog (db:) keys only; deleting needs the token.',
     count: '{n} key(s) loaded',
   },
   products: {

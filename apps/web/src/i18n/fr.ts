@@ -61,6 +61,8 @@ export const fr = {
     E_RATE_LIMITED: 'Trop de requêtes : réessayez dans {s} s.',
     E_CACHE_UNAVAILABLE: 'Redis est indisponible.',
     E_REDIS_UNAVAILABLE: 'Redis est indisponible.',
+    E_REDIS_NOPERM: 'L’utilisateur Redis de l’API n’a pas le droit de lire cette clé (ACL Redis).',
+    E_REDIS_REFUSED: 'Redis a refusé la commande : réessayez dans un instant.',
     generic: '{message}',
   },
   search: {
@@ -125,6 +127,7 @@ export const fr = {
   replication: {
     title: 'Réplication',
     probe: 'Sonder maintenant',
+    probeAdmin: 'La sonde à la demande écrit sur le master : jeton administrateur requis (voir Réglages). L’API sonde d’elle-même toutes les quelques secondes.',
     probing: 'Sonde en cours…',
     master: 'Maître',
     replica: 'Réplica',
@@ -166,6 +169,7 @@ export const fr = {
     empty: 'Aucune clé pour ce motif.',
     value: 'Valeur de {key}',
     notFound: 'Cette clé n’existe plus.',
+    publicScope: 'Sans jeton administrateur : clés du cache (data:, cache:query:) et du catalogue (db:) seulement ; supprimer demande le jeton.',
     count: '{n} clé(s) chargée(s)',
   },
   products: {
