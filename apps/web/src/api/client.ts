@@ -199,8 +199,7 @@ export function createApiClient(options: ApiClientOptions = {}) {
       request<DeleteKeyResponse>('/api/cache/key', { method: 'DELETE', query: { key }, admin: true }),
     // replication
     getReplication: () => request<ReplicationResponse>('/api/replication'),
-    probeReplication: () =>
-      request<ProbeResponse>('/api/replication/probe', { method: 'POST', admin: true }),
+    probeReplication: () => request<ProbeResponse>('/api/replication/probe', { method: 'POST', admin: true }),
     // jobs
     getJobs: (limit = 10) => request<JobsResponse>('/api/jobs', { query: { limit } }),
     warmAll: () => request<JobEnqueuedResponse>('/api/jobs/warm-all', { method: 'POST', admin: true }),

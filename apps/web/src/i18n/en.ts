@@ -126,7 +126,8 @@ export const en: MessageSchema = {
   replication: {
     title: 'Replication',
     probe: 'Probe now',
-    probeAdmin: 'Probing on demand writes to the master: admin token required (see Settings). The API probes every few seconds by itself.',
+    probeAdmin:
+      'Probing on demand writes to the master: admin token required (see Settings). The API probes every few seconds by itself.',
     probing: 'Probing…',
     master: 'Master',
     replica: 'Replica',
@@ -168,7 +169,8 @@ export const en: MessageSchema = {
     empty: 'No key matches this pattern.',
     value: 'Value of {key}',
     notFound: 'This key no longer exists.',
-    publicScope: 'Without the admin token: cache (data:, cache:query:) and catalog (db:) keys only; deleting needs the token.',
+    publicScope:
+      'Without the admin token: cache (data:, cache:query:) and catalog (db:) keys only; deleting needs the token.',
     count: '{n} key(s) loaded',
   },
   products: {

@@ -127,7 +127,8 @@ export const fr = {
   replication: {
     title: 'Réplication',
     probe: 'Sonder maintenant',
-    probeAdmin: 'La sonde à la demande écrit sur le master : jeton administrateur requis (voir Réglages). L’API sonde d’elle-même toutes les quelques secondes.',
+    probeAdmin:
+      'La sonde à la demande écrit sur le master : jeton administrateur requis (voir Réglages). L’API sonde d’elle-même toutes les quelques secondes.',
     probing: 'Sonde en cours…',
     master: 'Maître',
     replica: 'Réplica',
@@ -169,7 +170,8 @@ export const fr = {
     empty: 'Aucune clé pour ce motif.',
     value: 'Valeur de {key}',
     notFound: 'Cette clé n’existe plus.',
-    publicScope: 'Sans jeton administrateur : clés du cache (data:, cache:query:) et du catalogue (db:) seulement ; supprimer demande le jeton.',
+    publicScope:
+      'Sans jeton administrateur : clés du cache (data:, cache:query:) et du catalogue (db:) seulement ; supprimer demande le jeton.',
     count: '{n} clé(s) chargée(s)',
   },
   products: {
