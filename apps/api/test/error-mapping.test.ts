@@ -13,6 +13,8 @@ import { AppError } from '../src/http/app-error.js';
 import { mapError } from '../src/http/error-handler.js';
 
 const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' });
+/** What ioredis rejects with when Redis answers a command with an error reply. */
+const reply = (message: string) => Object.assign(new Error(message), { name: 'ReplyError' });
 
 describe('mapError: one mapping for every error', () => {
   it.each([
@@ -39,6 +41,17 @@ describe('mapError: one mapping for every error', () => {
       'E_BAD_JSON',
     ],
     [Object.assign(new URIError('URI malformed'), { status: 400 }), 400, 'E_BAD_REQUEST'],
+    [reply("NOPERM User app has no permissions to access the 'foo' key"), 403, 'E_REDIS_NOPERM'],
+    [
+      reply('ERR Error running script: @user_script:1: NOPERM this user has no permissions'),
+      403,
+      'E_REDIS_NOPERM',
+    ],
+    [reply('WRONGTYPE Operation against a key holding the wrong kind of value'), 409, 'E_WRONG_TYPE'],
+    [reply('ERR invalid cursor'), 503, 'E_REDIS_REFUSED'],
+    [reply('BUSY Redis is busy running a script'), 503, 'E_REDIS_REFUSED'],
+    [new LoaderError('origin failed', { cause: reply('NOPERM no permissions') }), 403, 'E_REDIS_NOPERM'],
+    [reply('LOADING Redis is loading the dataset in memory'), 503, 'E_REDIS_UNAVAILABLE'],
   ])('%s → %i %s', (err, status, code) => {
     const mapped = mapError(err);
     expect(mapped.status).toBe(status);

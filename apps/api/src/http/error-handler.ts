@@ -40,6 +40,43 @@ function causedBy(err: unknown, test: (e: unknown) => boolean): boolean {
   return false;
 }
 
+/**
+ * An error Redis answered to a command (ioredis' ReplyError: `-NOPERM …`, `-WRONGTYPE …`,
+ * `-ERR …`), anywhere down the cause chain. The server refused one command; it is not a bug of
+ * this process, so it never becomes a 500.
+ */
+function replyErrorIn(err: unknown): Error | null {
+  for (let e = err, depth = 0; e !== undefined && e !== null && depth < 5; depth++) {
+    if (e instanceof Error && e.name === 'ReplyError') return e;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return null;
+}
+
+/**
+ * Redis' reply errors by their prefix. Messages are Redis' own wording, not shown: they can name
+ * keys and users. NOPERM means the API's Redis user (infra/redis/users.acl) may not touch that
+ * key or command, whoever asked; WRONGTYPE a key of another type than the route reads; anything
+ * else (a script error, BUSY, an unknown subcommand on an older server) is the store refusing.
+ */
+function mapReplyError(err: Error): Mapped {
+  const prefix = /^\s*([A-Z]+)/.exec(err.message)?.[1] ?? '';
+  if (prefix === 'NOPERM' || /\bNOPERM\b/.test(err.message)) {
+    return {
+      status: 403,
+      body: { error: "the API's Redis user may not read or write this key", code: 'E_REDIS_NOPERM' },
+    };
+  }
+  if (prefix === 'WRONGTYPE') {
+    return { status: 409, body: { error: 'the key holds another type of value', code: 'E_WRONG_TYPE' } };
+  }
+  return {
+    status: 503,
+    body: { error: 'Redis refused the command, retry shortly', code: 'E_REDIS_REFUSED' },
+    headers: { 'Retry-After': '1' },
+  };
+}
+
 /** Every error the app can meet → status, stable code and a message safe to show. */
 export function mapError(err: unknown): Mapped {
   if (err instanceof AppError) {
@@ -95,6 +132,9 @@ export function mapError(err: unknown): Mapped {
       headers: { 'Retry-After': '1' },
     };
   }
+  // Before the generic pass-through: a LoaderError (502) wrapping a refused command is that refusal.
+  const reply = replyErrorIn(err);
+  if (reply) return mapReplyError(reply);
   if (err instanceof RedisCoreError && err.status >= 400 && err.status < 600 && err.code !== 'E_CONFIG') {
     return { status: err.status, body: { error: err.message, code: err.code } };
   }
