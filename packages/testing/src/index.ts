@@ -1,5 +1,7 @@
 export { dockerAvailable } from './container-server.js';
 export { freePort } from './ports.js';
+export { postgresBin, postgresBinDir } from './postgres-binaries.js';
+export { PostgresServer, type StartPostgresOptions, startPostgres } from './postgres-server.js';
 export { ProcessRedisServer, redisServerBin } from './process-server.js';
 export { cleanupAll, registerCleanup } from './registry.js';
 export {
