@@ -8,6 +8,8 @@ export interface BannerInfo {
   generatedToken: boolean;
   redis: string;
   tryCommands: string[];
+  /** With `--postgres`: the catalog's database and a psql line that writes behind the API's back. */
+  postgres?: { description: string; tryCommands: string[] };
   apiPort: number;
 }
 
@@ -26,9 +28,18 @@ export function printBanner(info: BannerInfo, out: NodeJS.WritableStream = proce
       ? pc.dim('               generated for this session; set ADMIN_TOKEN to choose your own')
       : pc.dim('               from ADMIN_TOKEN'),
     `  Redis        ${info.redis}`,
+    ...(info.postgres ? [`  PostgreSQL   ${info.postgres.description}`] : []),
     '',
     '  Try:',
     ...info.tryCommands.map((c) => `    ${c}`),
+    ...(info.postgres
+      ? [
+          ...info.postgres.tryCommands.map((c) => `    ${c}`),
+          pc.dim(
+            `    then GET ${new URL('/api/data/prod1', `http://127.0.0.1:${info.apiPort}`).href}: the cache already dropped the old price`,
+          ),
+        ]
+      : []),
     '',
     pc.dim(
       `  API on port ${info.apiPort} (docs: ${new URL('/api/docs', info.url).href})  ·  Ctrl-C stops everything`,

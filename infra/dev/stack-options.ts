@@ -5,6 +5,8 @@ export interface StackOptions {
   /** A key of `localTopologies`; used only when no REDIS_URL / sentinels / cluster is configured. */
   topology: string;
   replicas: number;
+  /** `--postgres`: the catalog in PostgreSQL (CATALOG_STORE=postgres), a local server unless DATABASE_URL is set. */
+  postgres: boolean;
   help: boolean;
 }
 
@@ -15,7 +17,7 @@ export class UsageError extends Error {}
  * `--` in some versions, so it is ignored wherever it appears.
  */
 export function parseStackArgs(mode: StackOptions['mode'], argv: string[]): StackOptions {
-  const options: StackOptions = { mode, topology: 'replicated', replicas: 1, help: false };
+  const options: StackOptions = { mode, topology: 'replicated', replicas: 1, postgres: false, help: false };
   const args = argv.filter((a) => a !== '--');
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
@@ -37,6 +39,9 @@ export function parseStackArgs(mode: StackOptions['mode'], argv: string[]): Stac
         break;
       case '--cluster':
         options.topology = 'cluster';
+        break;
+      case '--postgres':
+        options.postgres = true;
         break;
       case '--replicas': {
         const n = Number(value());
@@ -73,6 +78,8 @@ export function usage(mode: StackOptions['mode']): string {
     ...Object.values(localTopologies).map((t) => `  --topology ${t.name.padEnd(12)} ${t.summary}`),
     '  --cluster               same as --topology cluster',
     '  --replicas N            replicas of the local master, or of each cluster master (default 1)',
+    '  --postgres              the catalog in PostgreSQL (CATALOG_STORE=postgres): DATABASE_URL, or a local',
+    '                          server from the system binaries with data under .data/postgres',
     '  --help                  this text',
   ].join('\n');
 }

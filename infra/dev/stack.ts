@@ -5,6 +5,7 @@ import pc from 'picocolors';
 import { type AppExit, AppProcess, type AppSpec, prefixer } from './app-process.js';
 import { printBanner } from './banner.js';
 import { externalRedisFrom } from './external-redis.js';
+import { choosePostgres, type PostgresChoice, PostgresMissingError } from './local-postgres.js';
 import { type LocalRedis, localTopologies } from './local-topologies.js';
 import { isPortFree, pickPort, portRange } from './ports.js';
 import { redisServerMissingMessage, redisServerVersion } from './redis-process.js';
@@ -121,21 +122,23 @@ function appSpecs(
 
 /**
  * Runs the whole stack until SIGINT/SIGTERM/SIGHUP or until an app dies, then stops the apps
- * (their own graceful shutdown first) and after them the Redis servers it started. Resolves
+ * (their own graceful shutdown first) and after them the Redis (and PostgreSQL) servers it started. Resolves
  * with the exit code.
  */
 export async function runStack(options: StackOptions): Promise<number> {
   let redis: RedisChoice | undefined;
+  let postgres: PostgresChoice | undefined;
   const apps: AppProcess[] = [];
   let stopping: Promise<void> | undefined;
   let exitCode = 0;
 
   const stopAll = () => {
     stopping ??= (async () => {
-      if (apps.length === 0 && !redis?.local) return;
+      if (apps.length === 0 && !redis?.local && !postgres?.local) return;
       say('stopping …');
       await Promise.all(apps.map((a) => a.stop()));
       await redis?.local?.stop();
+      await postgres?.local?.stop();
       say('stopped: every process this command started has exited');
     })();
     return stopping;
@@ -144,6 +147,7 @@ export async function runStack(options: StackOptions): Promise<number> {
   const killNow = () => {
     for (const a of apps) a.killNow();
     redis?.local?.killNow();
+    postgres?.local?.killSync();
   };
   process.once('exit', killNow);
 
@@ -175,11 +179,24 @@ export async function runStack(options: StackOptions): Promise<number> {
     if (received) return 0;
 
     const taken = new Set(redis.local?.nodes.map((n) => n.port) ?? []);
+    if (options.postgres) {
+      if (!process.env.DATABASE_URL?.trim())
+        say('starting local PostgreSQL with data under .data/postgres …');
+      postgres = await choosePostgres(repoRoot, taken).catch((err: Error) => {
+        throw err instanceof PostgresMissingError ? new StackError(err.message) : err;
+      });
+      if (received) return 0;
+    }
     const apiPort = await portFor('PORT', portRange(8090, 10), taken);
     const webPort = options.mode === 'dev' ? await portFor('WEB_PORT', portRange(5173, 10), taken) : apiPort;
     const generatedToken = !process.env.ADMIN_TOKEN?.trim();
     const adminToken = generatedToken ? randomBytes(16).toString('hex') : process.env.ADMIN_TOKEN!.trim();
-    const env: NodeJS.ProcessEnv = { ...process.env, ...redis.env, ADMIN_TOKEN: adminToken };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      ...redis.env,
+      ...postgres?.env,
+      ADMIN_TOKEN: adminToken,
+    };
 
     for (const spec of appSpecs(options.mode, env, apiPort, webPort)) apps.push(new AppProcess(spec));
     const firstExit = Promise.race(apps.map((a) => a.exited));
@@ -209,6 +226,9 @@ export async function runStack(options: StackOptions): Promise<number> {
         generatedToken,
         redis: redis.description,
         tryCommands: redis.tryCommands,
+        ...(postgres
+          ? { postgres: { description: postgres.description, tryCommands: postgres.tryCommands } }
+          : {}),
         apiPort,
       });
       const end = await Promise.race([firstExit.then((exit) => ({ exit })), signal.then(() => null)]);

@@ -8,8 +8,10 @@ describe('pnpm dev / pnpm start options', () => {
       mode: 'dev',
       topology: 'replicated',
       replicas: 1,
+      postgres: false,
       help: false,
     });
+    expect(parseStackArgs('dev', ['--', '--postgres']).postgres).toBe(true);
   });
 
   it('accepts the forms pnpm passes through, with or without a literal --', () => {
