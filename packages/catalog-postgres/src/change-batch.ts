@@ -1,9 +1,15 @@
 import type { Pgoutput } from 'pg-logical-replication';
 
-/** One product's last committed state in a batch: its new version, or null once deleted. */
+/**
+ * One product's last committed change in a batch, as a fence: a fill that read a version below
+ * `version` holds data older than this change and must not be stored. An insert or update gives
+ * the row's new version; a delete the deleted row's version + 1 (REPLICA IDENTITY FULL sends the
+ * old row); null when the old version is unknown (identity changed by hand): no version passes.
+ */
 export interface ProductChange {
   id: string;
   version: number | null;
+  deleted: boolean;
 }
 
 /** Committed transactions merged for one application to Redis, confirmed together after it. */
@@ -20,7 +26,7 @@ export interface ChangeBatch {
 }
 
 interface OpenTransaction {
-  changes: Map<string, number | null>;
+  changes: Map<string, Omit<ProductChange, 'id'>>;
   truncated: boolean;
 }
 
@@ -57,19 +63,20 @@ export class TransactionAssembler {
         this.#open = { changes: new Map(), truncated: false };
         return null;
       case 'insert':
-        if (message.relation.name === this.#table) this.#set(message.new.id, message.new.version);
+        if (message.relation.name === this.#table) this.#set(message.new.id, message.new.version, false);
         return null;
       case 'update': {
         if (message.relation.name !== this.#table) return null;
         // A changed primary key arrives as the old key plus the new row: the old id is gone.
-        const oldId = message.key?.id ?? message.old?.id;
-        if (oldId !== undefined && oldId !== message.new.id) this.#set(oldId, null);
-        this.#set(message.new.id, message.new.version);
+        const old = message.old ?? message.key;
+        if (old?.id !== undefined && old.id !== message.new.id) this.#set(old.id, old.version, true);
+        this.#set(message.new.id, message.new.version, false);
         return null;
       }
       case 'delete': {
-        const id = message.key?.id ?? message.old?.id;
-        if (message.relation.name === this.#table && id !== undefined) this.#set(id, null);
+        const old = message.old ?? message.key;
+        if (message.relation.name === this.#table && old?.id !== undefined)
+          this.#set(old.id, old.version, true);
         return null;
       }
       case 'truncate':
@@ -89,29 +96,31 @@ export class TransactionAssembler {
     }
   }
 
-  #set(id: unknown, version: unknown): void {
+  /** `version` is the row's (new row's, or deleted row's) version as the stream sent it. */
+  #set(id: unknown, version: unknown, deleted: boolean): void {
     if (!this.#open || typeof id !== 'string') return;
+    const known = version === null || version === undefined ? null : Number(version);
     // Re-set so Map order is the order of each id's last change.
     this.#open.changes.delete(id);
-    this.#open.changes.set(id, version === null || version === undefined ? null : Number(version));
+    this.#open.changes.set(id, { version: known === null ? null : deleted ? known + 1 : known, deleted });
   }
 }
 
 /** Merges queued transactions (catch-up after a restart) into one batch; later changes win. */
 export function mergeTransactions(transactions: CommittedTransaction[]): ChangeBatch {
-  const changes = new Map<string, number | null>();
+  const changes = new Map<string, Omit<ProductChange, 'id'>>();
   let truncated = false;
   for (const t of transactions) {
     // Earlier changes stay listed after a TRUNCATE: their fences still matter to fills in flight.
     if (t.truncated) truncated = true;
-    for (const [id, version] of t.changes) {
+    for (const [id, change] of t.changes) {
       changes.delete(id);
-      changes.set(id, version);
+      changes.set(id, change);
     }
   }
   const last = transactions[transactions.length - 1];
   return {
-    changes: [...changes].map(([id, version]) => ({ id, version })),
+    changes: [...changes].map(([id, change]) => ({ id, ...change })),
     truncated,
     commits: transactions.length,
     commitTimesMs: transactions.map((t) => t.commitTimeMs),

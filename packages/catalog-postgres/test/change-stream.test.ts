@@ -55,10 +55,15 @@ function recordingApplier() {
   /** Last version seen per id (null = deleted), in application order. */
   const latest = () => {
     const map = new Map<string, number | null>();
-    for (const b of batches) for (const c of b.changes) map.set(c.id, c.version);
+    for (const b of batches) for (const c of b.changes) map.set(c.id, c.deleted ? null : c.version);
     return map;
   };
-  return { applier, batches, epochs, state, latest };
+  const fenceOf = (id: string) => {
+    let fence: number | null | undefined;
+    for (const b of batches) for (const c of b.changes) if (c.id === id) fence = c.version;
+    return fence;
+  };
+  return { applier, batches, epochs, state, latest, fenceOf };
 }
 
 function consumer(applier: ChangeApplier, slotName: string): ChangeStreamConsumer {
@@ -91,10 +96,13 @@ describe('change stream', () => {
       `INSERT INTO products (id, name, price, category) VALUES ('a', 'A', 1, 'home'), ('b', 'B', 2, 'home')`,
     );
     await server.psql(`UPDATE products SET price = 3 WHERE id = 'a'`);
+    const vb = await versionOf('b');
     await server.psql(`DELETE FROM products WHERE id = 'b'`);
     const va = await versionOf('a');
     await waitUntil(() => rec.latest().get('b') === null, 5_000, 'delete not seen');
     expect(rec.latest().get('a')).toBe(va);
+    // A delete fences every version the deleted row had.
+    expect(rec.fenceOf('b')).toBe(vb + 1);
 
     await server.psql('TRUNCATE products');
     await waitUntil(() => rec.batches.some((b) => b.truncated), 5_000, 'truncate not seen');

@@ -35,7 +35,9 @@ CREATE INDEX products_category_name ON products (category, lower(name) COLLATE "
 CREATE INDEX products_price ON products (price, id);
 CREATE INDEX products_name_words ON products USING gin (to_tsvector('simple', name));
 
--- The change stream the worker consumes (its slot is created by the consumer).
+-- The change stream the worker consumes (its slot is created by the consumer). FULL identity:
+-- a DELETE carries the old row's version, which fences fills that read that row before it went.
+ALTER TABLE products REPLICA IDENTITY FULL;
 CREATE PUBLICATION products_changes FOR TABLE products;
 
 -- Bumped each time the consumer creates its slot: changes before a new slot are unknown, so the
