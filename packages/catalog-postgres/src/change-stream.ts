@@ -7,7 +7,7 @@ import {
   TransactionAssembler,
 } from './change-batch.js';
 import { formatLsn, parseLsn } from './lsn.js';
-import { DEFAULT_SLOT, ensureSlot, PUBLICATION } from './slot-admin.js';
+import { DEFAULT_SLOT, ensureSlot, markFlushed, PUBLICATION } from './slot-admin.js';
 import { createStreamStats, type StreamStats } from './stream-stats.js';
 
 export type ConsumerState = 'stopped' | 'starting' | 'standby' | 'streaming' | 'retrying';
@@ -16,8 +16,8 @@ export type ConsumerState = 'stopped' | 'starting' | 'standby' | 'streaming' | '
 export interface ChangeApplier {
   /** Invalidate what the batch changed. Resolving means Redis has applied it. */
   apply(batch: ChangeBatch): Promise<void>;
-  /** Flush the cache namespace unless it was already flushed for this slot epoch. */
-  syncEpoch(epoch: string): Promise<{ flushed: boolean }>;
+  /** Drop every cache entry and cached query (a new slot: changes before it are unknown). */
+  flush(): Promise<void>;
 }
 
 export interface ChangeStreamDeps {
@@ -162,8 +162,17 @@ export function createChangeStreamConsumer(deps: ChangeStreamDeps): ChangeStream
             'change stream: replication slot created; changes before it are unknown, flushing the cache namespace',
           );
         }
-        const { flushed } = await deps.applier.syncEpoch(ensured.epoch);
-        if (flushed) stats.flushed();
+        // Flushed AFTER the slot exists: a change from then on is in the stream, one before is
+        // covered by the flush. Recorded in PostgreSQL, so a crash in between flushes again.
+        if (!ensured.flushed) {
+          await deps.applier.flush();
+          await markFlushed(deps.pool, slot, ensured.epoch);
+          stats.flushed();
+          deps.logger?.warn(
+            { slot, epoch: ensured.epoch },
+            'change stream: cache namespace flushed for a new slot',
+          );
+        }
         await stream();
         if (running) state = 'retrying';
       } catch (err) {

@@ -15,6 +15,8 @@ export interface SlotStatus {
 export interface EnsuredSlot {
   /** Identity of this slot's life: a new slot means unknown changes, so the cache must be flushed. */
   epoch: string;
+  /** Whether the cache was flushed since this slot was created (markFlushed). */
+  flushed: boolean;
   /** Set when this call created the slot: 'missing' (first start or dropped) or 'lost' (WAL removed). */
   created: 'missing' | 'lost' | null;
 }
@@ -59,7 +61,7 @@ export async function ensureSlot(pool: pg.Pool, slot: string): Promise<EnsuredSl
   if (created) {
     await pool.query(
       `INSERT INTO change_stream_epochs (slot_name, epoch) VALUES ($1, 1)
-       ON CONFLICT (slot_name) DO UPDATE SET epoch = change_stream_epochs.epoch + 1, created_at = now()`,
+       ON CONFLICT (slot_name) DO UPDATE SET epoch = change_stream_epochs.epoch + 1, flushed = false, created_at = now()`,
       [slot],
     );
     try {
@@ -70,10 +72,19 @@ export async function ensureSlot(pool: pg.Pool, slot: string): Promise<EnsuredSl
       created = null;
     }
   }
-  const { rows } = await pool.query<{ epoch: string }>(
+  // A slot made by hand (no epoch row yet) gets epoch 1, not flushed: one flush, to be safe.
+  const { rows } = await pool.query<{ epoch: string; flushed: boolean }>(
     `INSERT INTO change_stream_epochs (slot_name, epoch) VALUES ($1, 1)
-     ON CONFLICT (slot_name) DO UPDATE SET slot_name = EXCLUDED.slot_name RETURNING epoch::text`,
+     ON CONFLICT (slot_name) DO UPDATE SET slot_name = EXCLUDED.slot_name RETURNING epoch::text, flushed`,
     [slot],
   );
-  return { epoch: `${slot}:${rows[0]?.epoch ?? '1'}`, created };
+  return { epoch: rows[0]?.epoch ?? '1', flushed: rows[0]?.flushed ?? false, created };
+}
+
+/** Records that the cache was flushed for this epoch (a newer epoch is left alone). */
+export async function markFlushed(pool: pg.Pool, slot: string, epoch: string): Promise<void> {
+  await pool.query('UPDATE change_stream_epochs SET flushed = true WHERE slot_name = $1 AND epoch = $2', [
+    slot,
+    epoch,
+  ]);
 }

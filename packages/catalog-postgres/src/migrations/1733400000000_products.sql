@@ -41,10 +41,11 @@ ALTER TABLE products REPLICA IDENTITY FULL;
 CREATE PUBLICATION products_changes FOR TABLE products;
 
 -- Bumped each time the consumer creates its slot: changes before a new slot are unknown, so the
--- cache namespace is flushed once per epoch (Redis keeps the last epoch it was flushed for).
+-- cache namespace is flushed once per epoch; `flushed` is set once Redis has done it.
 CREATE TABLE change_stream_epochs (
   slot_name text PRIMARY KEY,
   epoch bigint NOT NULL,
+  flushed boolean NOT NULL DEFAULT false,
   created_at timestamptz NOT NULL DEFAULT now()
 );
 
