@@ -13,6 +13,7 @@ export { DatabaseUnavailableError, isDatabaseConnectionError } from './errors.js
 export { runMigrations } from './migrate.js';
 export { createPool, type PoolOptions } from './pool.js';
 export { createPostgresCatalog, type PostgresCatalog, type PostgresCatalogDeps } from './postgres-catalog.js';
+export { createPostgresStore, type PostgresStore, type PostgresStoreOptions } from './postgres-store.js';
 export type { VersionedProduct } from './product-row.js';
 export { DEFAULT_SLOT, PUBLICATION, type SlotStatus, slotStatus } from './slot-admin.js';
 export type { RecentInvalidation } from './stream-stats.js';

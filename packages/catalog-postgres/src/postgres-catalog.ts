@@ -40,6 +40,8 @@ export interface PostgresCatalog extends Catalog {
 
 export interface PostgresCatalogDeps {
   pool: pg.Pool;
+  /** Awaited before each call (the migrations); absent = the schema is already there. */
+  ready?: () => Promise<void>;
   /** Called after every successful write with the product's id (as the Redis store does). */
   onWrite?: (id: string) => void;
 }
@@ -65,10 +67,17 @@ function queryWords(q: string): string[] {
 
 export function createPostgresCatalog(deps: PostgresCatalogDeps): PostgresCatalog {
   const { pool } = deps;
+  const ready = deps.ready ?? (() => Promise.resolve());
+  // Every call goes through guard (pg errors → coded errors) after the schema is known to exist.
+  const run = <T>(what: string, work: () => Promise<T>) =>
+    guard(what, async () => {
+      await ready();
+      return work();
+    });
   const rows = async (what: string, sql: string, params: unknown[] = []) =>
-    guard(what, async () => (await pool.query<ProductRow>(sql, params)).rows);
+    run(what, async () => (await pool.query<ProductRow>(sql, params)).rows);
   const countOf = async (what: string, sql: string, params: unknown[] = []) =>
-    guard(what, async () => Number((await pool.query<{ n: string }>(sql, params)).rows[0]?.n ?? 0));
+    run(what, async () => Number((await pool.query<{ n: string }>(sql, params)).rows[0]?.n ?? 0));
   const notify = (id: string) => {
     // A failing listener must not turn a committed write into an error.
     try {
@@ -123,7 +132,7 @@ export function createPostgresCatalog(deps: PostgresCatalogDeps): PostgresCatalo
       const offset = o.offset ?? 0;
       const [count, ids] = await Promise.all([
         countOf('count products', 'SELECT count(*) AS n FROM products'),
-        guard('list products', async () =>
+        run('list products', async () =>
           (
             await pool.query<{ id: string }>('SELECT id FROM products ORDER BY id OFFSET $1 LIMIT $2', [
               offset,
@@ -184,7 +193,7 @@ export function createPostgresCatalog(deps: PostgresCatalogDeps): PostgresCatalo
 
     async categories(opts) {
       parseReadOptions(opts);
-      return guard('list categories', async () =>
+      return run('list categories', async () =>
         (
           await pool.query<{ category: string; n: string }>(
             'SELECT category, count(*) AS n FROM products GROUP BY category ORDER BY category',
@@ -197,7 +206,7 @@ export function createPostgresCatalog(deps: PostgresCatalogDeps): PostgresCatalo
       const product = parseProduct(input);
       const {
         rows: [row],
-      } = await guard('save product', () =>
+      } = await run('save product', () =>
         pool.query<{ created: boolean }>(
           `INSERT INTO products (id, name, price, category, in_stock, features) VALUES ($1, $2, $3, $4, $5, $6)
            ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, price = EXCLUDED.price, category = EXCLUDED.category,
@@ -212,7 +221,7 @@ export function createPostgresCatalog(deps: PostgresCatalogDeps): PostgresCatalo
 
     async create(input) {
       const product = parseProduct(input);
-      await guard(`create product "${product.id}"`, () =>
+      await run(`create product "${product.id}"`, () =>
         pool.query(
           'INSERT INTO products (id, name, price, category, in_stock, features) VALUES ($1, $2, $3, $4, $5, $6)',
           productParams(product),
@@ -264,7 +273,7 @@ export function createPostgresCatalog(deps: PostgresCatalogDeps): PostgresCatalo
 
     async seedIfEmpty(products = seedProducts) {
       const parsed: Product[] = products.map((p: ProductInput) => parseProduct(p));
-      const written = await guard('seed catalog', async () => {
+      const written = await run('seed catalog', async () => {
         const client = await pool.connect();
         try {
           await client.query('BEGIN');
@@ -295,7 +304,7 @@ export function createPostgresCatalog(deps: PostgresCatalogDeps): PostgresCatalo
 
     async checkConsistency() {
       // The database keeps its own indexes; what can drift is the versioning the cache relies on.
-      return guard('check catalog consistency', async () => {
+      return run('check catalog consistency', async () => {
         const {
           rows: [r],
         } = await pool.query<{ products: string; ahead: string; trigger: boolean; publication: boolean }>(
