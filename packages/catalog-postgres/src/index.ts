@@ -1,6 +1,13 @@
 // @app/catalog-postgres: the catalog's PostgreSQL store and the change-stream consumer that keeps
 // the Redis cache in front of it fresh. Design and guarantees: docs/postgres.md.
 
+export { createCacheInvalidator, type InvalidationTarget } from './cache-invalidator.js';
+export {
+  type CatalogStoreChoice,
+  type CatalogStoreConfig,
+  type CatalogStoreKind,
+  createCatalogStore,
+} from './catalog-store.js';
 export type { ChangeBatch, ProductChange } from './change-batch.js';
 export {
   type ChangeApplier,
