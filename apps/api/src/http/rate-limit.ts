@@ -2,6 +2,7 @@ import type { RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { AppError } from './app-error.js';
+import { clientAddress } from './client-address.js';
 
 export interface RateLimitOptions {
   /** The writer client: counters are shared by every API instance. */
@@ -79,7 +80,7 @@ export function rateLimit(opts: RateLimitOptions): RequestHandler {
   };
 
   return async (req, res, next) => {
-    const subject = req.ip ?? req.socket.remoteAddress ?? 'unknown';
+    const subject = clientAddress(req);
     let outcome: RateLimiterRes;
     try {
       outcome = await consume(subject);
