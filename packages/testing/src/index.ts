@@ -1,4 +1,7 @@
 export { dockerAvailable } from './container-server.js';
+export { Host, type Placement, type Tunnel } from './net/host.js';
+export { type NetnsSupport, netnsSupport } from './net/netns-support.js';
+export { createNetwork, type Network } from './net/network.js';
 export { freePort } from './ports.js';
 export { postgresBin, postgresBinDir } from './postgres-binaries.js';
 export { PostgresServer, type StartPostgresOptions, startPostgres } from './postgres-server.js';

@@ -25,6 +25,11 @@ export interface ProcessServerOptions {
   needsBusPort?: boolean;
   /** Password for the default user (requirepass); clients made by `client()` use it. */
   password?: string;
+  /**
+   * Run inside a network namespace (net/hosts.ts): listen on `address` there; the test reaches
+   * the server through a unix socket in its data dir, which no partition cuts.
+   */
+  netns?: { name: string; address: string };
 }
 
 /**
@@ -33,7 +38,7 @@ export interface ProcessServerOptions {
  * removed when the server is cleaned up.
  */
 export class ProcessRedisServer implements RedisServer {
-  readonly host = '127.0.0.1';
+  readonly host: string;
   readonly role: ServerRole;
   readonly port: number;
   readonly dataDir: string;
@@ -43,8 +48,13 @@ export class ProcessRedisServer implements RedisServer {
   #clients = new Set<Redis>();
   #log: string[] = [];
   #password: string | undefined;
+  #netns: string | undefined;
+  #socket: string | undefined;
 
   private constructor(port: number, dataDir: string, argv: string[], opts: ProcessServerOptions) {
+    this.host = opts.netns?.address ?? '127.0.0.1';
+    this.#netns = opts.netns?.name;
+    this.#socket = opts.netns ? socketPath(dataDir) : undefined;
     this.port = port;
     this.dataDir = dataDir;
     this.role = opts.role;
@@ -98,8 +108,7 @@ export class ProcessRedisServer implements RedisServer {
 
   client(options: Record<string, unknown> = {}): Redis {
     const client = new Redis({
-      host: this.host,
-      port: this.port,
+      ...this.#address(),
       password: this.#password,
       lazyConnect: false,
       maxRetriesPerRequest: 1,
@@ -158,9 +167,19 @@ export class ProcessRedisServer implements RedisServer {
     if (!opts.keepDir) rmSync(this.dataDir, { recursive: true, force: true });
   }
 
+  /** Where the test connects: the port, or the unix socket of a server in a namespace. */
+  #address(): { path: string } | { host: string; port: number } {
+    return this.#socket ? { path: this.#socket } : { host: this.host, port: this.port };
+  }
+
   async #spawn(): Promise<void> {
     this.#log = [];
-    const child = spawn(redisServerBin, this.#argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+    // `ip netns exec` execs the command in place: the child's pid is redis-server's own.
+    const child = this.#netns
+      ? spawn('ip', ['netns', 'exec', this.#netns, redisServerBin, ...this.#argv], {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        })
+      : spawn(redisServerBin, this.#argv, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.#child = child;
     this.#paused = false;
     trackChild(child);
@@ -188,8 +207,7 @@ export class ProcessRedisServer implements RedisServer {
       if (!this.isRunning())
         throw new Error(`redis-server on ${this.port} is not running:\n${this.logTail()}`);
       const probe = new Redis({
-        host: this.host,
-        port: this.port,
+        ...this.#address(),
         password: this.#password,
         lazyConnect: true,
         connectTimeout: 500,
@@ -225,11 +243,20 @@ export class ProcessRedisServer implements RedisServer {
 }
 
 function buildArgv(port: number, dataDir: string, opts: ProcessServerOptions): string[] {
+  const listen = opts.netns
+    ? [
+        '--bind',
+        `${opts.netns.address} 127.0.0.1`,
+        '--unixsocket',
+        socketPath(dataDir),
+        '--unixsocketperm',
+        '700',
+      ]
+    : ['--bind', '127.0.0.1'];
   const base = [
     '--port',
     String(port),
-    '--bind',
-    '127.0.0.1',
+    ...listen,
     '--dir',
     dataDir,
     '--daemonize',
@@ -255,6 +282,10 @@ function buildArgv(port: number, dataDir: string, opts: ProcessServerOptions): s
     lead.push(conf);
   }
   return [...lead, ...base, ...persistence, ...auth, ...(opts.args ?? [])];
+}
+
+function socketPath(dataDir: string): string {
+  return join(dataDir, 'redis.sock');
 }
 
 function writeConfig(path: string, lines: string[]): void {

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { Redis } from 'ioredis';
 import { dockerAvailable, startContainerRedis } from './container-server.js';
+import type { Placement } from './net/host.js';
 import { ProcessRedisServer, type ProcessServerOptions } from './process-server.js';
 import type { RedisServer } from './types.js';
 
@@ -53,12 +54,18 @@ export interface Replicated {
  * run as local processes: they need signals for fault tests and one shared network view.
  */
 export async function startReplicated(
-  opts: StartRedisOptions & { replicas?: number; replicaArgs?: string[] } = {},
+  opts: StartRedisOptions & {
+    replicas?: number;
+    replicaArgs?: string[];
+    /** Where node i runs (0 = the master): e.g. a Host's placement (net/host.ts). */
+    place?: (index: number) => Placement;
+  } = {},
 ): Promise<Replicated> {
   // No diskless-sync delay: a replica links in milliseconds instead of the default 5 s.
   const master = await ProcessRedisServer.start({
     role: 'master',
     ...processOpts(opts),
+    ...opts.place?.(0),
     args: ['--repl-diskless-sync-delay', '0', ...(opts.args ?? [])],
   });
   const replicas: RedisServer[] = [];
@@ -74,6 +81,7 @@ export async function startReplicated(
           String(master.port),
           ...(opts.replicaArgs ?? []),
         ],
+        ...opts.place?.(i + 1),
       }),
     );
   }
@@ -124,6 +132,8 @@ export async function startSentinels(opts: {
   downAfterMs?: number;
   failoverTimeoutMs?: number;
   password?: string;
+  /** Where sentinel i runs: e.g. a Host's placement (net/host.ts). */
+  place?: (index: number) => Placement;
 }): Promise<Sentinels> {
   const name = opts.name ?? 'mymaster';
   const sentinels: RedisServer[] = [];
@@ -135,7 +145,14 @@ export async function startSentinels(opts: {
       `sentinel parallel-syncs ${name} 1`,
     ];
     if (opts.password) lines.push(`sentinel auth-pass ${name} ${opts.password}`);
-    sentinels.push(await ProcessRedisServer.start({ role: 'sentinel', sentinel: true, configLines: lines }));
+    sentinels.push(
+      await ProcessRedisServer.start({
+        role: 'sentinel',
+        sentinel: true,
+        configLines: lines,
+        ...opts.place?.(i),
+      }),
+    );
   }
   const first = () => sentinels.find((s) => s.isRunning() && !s.isPaused()) ?? sentinels[0]!;
   const result: Sentinels = {
