@@ -84,9 +84,14 @@ describe('infra/docker-compose.yml', () => {
 
   it('starts each Redis from a committed config file of the right role', () => {
     const confOf = (name: string) => services[name]?.command?.join(' ') ?? '';
-    expect(confOf('redis-master')).toContain('/usr/local/etc/redis/database.conf');
+    // Master and replicas add the split-brain guard database.conf leaves off (docs/reliability.md).
+    expect(confOf('redis-master')).toBe(
+      'redis-server /usr/local/etc/redis/database.conf --min-replicas-to-write 1',
+    );
     for (const replica of ['redis-replica-1', 'redis-replica-2']) {
-      expect(confOf(replica)).toMatch(/database\.conf --replicaof redis-master 6379$/);
+      expect(confOf(replica)).toMatch(
+        /database\.conf --min-replicas-to-write 1 --replicaof redis-master 6379$/,
+      );
     }
     for (const sentinel of ['redis-sentinel-1', 'redis-sentinel-2', 'redis-sentinel-3']) {
       expect(confOf(sentinel)).toContain('sentinel.conf');
