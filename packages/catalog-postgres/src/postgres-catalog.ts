@@ -32,8 +32,11 @@ import {
 
 /** The catalog interface, plus the reads that carry each row's version (for fenced fills). */
 export interface PostgresCatalog extends Catalog {
+  readonly source: 'postgres';
   getVersioned(id: string): Promise<VersionedProduct | null>;
-  getManyVersioned(ids: string[]): Promise<(VersionedProduct | null)[]>;
+  getManyVersioned(ids: string[], opts?: { consistent?: boolean }): Promise<(VersionedProduct | null)[]>;
+  /** The row's version, or (deleted / never written) one above every version given so far. */
+  fenceVersion(id: string): Promise<number>;
   /** Products after `afterId` in id order, for a bulk warm that walks the table in pages. */
   pageVersioned(opts: { afterId?: string; limit: number }): Promise<VersionedProduct[]>;
 }
@@ -86,8 +89,12 @@ export function createPostgresCatalog(deps: PostgresCatalogDeps): PostgresCatalo
     } catch {}
   };
 
-  async function getManyVersioned(ids: string[]): Promise<(VersionedProduct | null)[]> {
+  async function getManyVersioned(
+    ids: string[],
+    opts?: { consistent?: boolean },
+  ): Promise<(VersionedProduct | null)[]> {
     if (!Array.isArray(ids)) throw new ValidationError('ids must be an array');
+    parseReadOptions(opts);
     const valid = ids.map((id) => validateId(id));
     if (valid.length === 0) return [];
     const found = await rows('get products', `SELECT ${PRODUCT_COLUMNS} FROM products WHERE id = ANY($1)`, [
@@ -104,6 +111,20 @@ export function createPostgresCatalog(deps: PostgresCatalogDeps): PostgresCatalo
   }
 
   return {
+    source: 'postgres',
+
+    async fenceVersion(id) {
+      const valid = validateId(id);
+      // A deleted id has no row: the sequence's position is above every version its rows had,
+      // and a later re-insert draws above it, so that fence refuses the old rows only.
+      return countOf(
+        'read product version',
+        `SELECT COALESCE((SELECT version FROM products WHERE id = $1),
+                         (SELECT last_value + 1 FROM product_version_seq)) AS n`,
+        [valid],
+      );
+    },
+
     async get(id, opts) {
       parseReadOptions(opts);
       return (await getVersioned(id))?.product ?? null;
@@ -112,8 +133,7 @@ export function createPostgresCatalog(deps: PostgresCatalogDeps): PostgresCatalo
     getVersioned,
 
     async getMany(ids, opts) {
-      parseReadOptions(opts);
-      return (await getManyVersioned(ids)).map((v) => v?.product ?? null);
+      return (await getManyVersioned(ids, opts)).map((v) => v?.product ?? null);
     },
 
     getManyVersioned,

@@ -147,12 +147,17 @@ describe('versions kept by the database', () => {
     expect((await pgCatalog.pageVersioned({ limit: 10 })).map((v) => v.product.id)).toEqual(['sql1']);
   });
 
-  it('a re-inserted id gets a version above the deleted row', async () => {
+  it('a re-inserted id gets a version above the deleted row, and the fence after a delete sits between', async () => {
     await pgCatalog.create({ id: 'again', name: 'A', price: 1, category: 'home' });
     const before = (await pgCatalog.getVersioned('again'))!.version;
+    expect(await pgCatalog.fenceVersion('again')).toBe(before);
     await pgCatalog.remove('again');
+    const fence = await pgCatalog.fenceVersion('again');
+    expect(fence).toBeGreaterThan(before);
     await pgCatalog.create({ id: 'again', name: 'A', price: 1, category: 'home' });
-    expect((await pgCatalog.getVersioned('again'))!.version).toBeGreaterThan(before);
+    const after = (await pgCatalog.getVersioned('again'))!.version;
+    expect(after).toBeGreaterThanOrEqual(fence);
+    expect(pgCatalog.source).toBe('postgres');
   });
 });
 
