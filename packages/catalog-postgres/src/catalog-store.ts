@@ -14,6 +14,10 @@ export interface CatalogStoreChoice {
   catalog: Catalog;
   /** Set for the postgres store (its pool, migrations, versioned reads). */
   postgres: PostgresStore | null;
+  /** PostgreSQL answers a trivial query within the pool's timeout (throws otherwise); null for Redis. */
+  ping: (() => Promise<void>) | null;
+  /** The PostgreSQL server's version (asked once, then remembered); null for Redis. */
+  serverVersion: (() => Promise<string>) | null;
   close(): Promise<void>;
 }
 
@@ -30,12 +34,33 @@ export function createCatalogStore(deps: {
   if (deps.config.catalogStore === 'postgres') {
     if (!deps.config.databaseUrl) throw new Error('the postgres catalog store needs DATABASE_URL');
     const store = createPostgresStore(deps.config.databaseUrl, deps.logger ? { logger: deps.logger } : {});
-    return { kind: 'postgres', catalog: store.catalog, postgres: store, close: () => store.close() };
+    let version: Promise<string> | null = null;
+    return {
+      kind: 'postgres',
+      catalog: store.catalog,
+      postgres: store,
+      ping: async () => {
+        await store.pool.query('SELECT 1');
+      },
+      serverVersion: () => {
+        version ??= store.pool.query<{ server_version: string }>('SHOW server_version').then(
+          (r) => r.rows[0]?.server_version ?? 'unknown',
+          (err: unknown) => {
+            version = null;
+            throw err;
+          },
+        );
+        return version;
+      },
+      close: () => store.close(),
+    };
   }
   return {
     kind: 'redis',
     catalog: createCatalog({ connections: deps.connections, keys: deps.keys }),
     postgres: null,
+    ping: null,
+    serverVersion: null,
     close: async () => {},
   };
 }
