@@ -152,6 +152,8 @@ export const en: MessageSchema = {
     slots: 'slots {ranges}',
     diagramLabel: 'Master and replicas diagram',
     noReplicas: 'No replica connected.',
+    writeGuard:
+      'Split brain: with the shipped settings (Docker: min-replicas-to-write 1, min-replicas-max-lag 3) the master refuses writes (503) once no replica has acknowledged for 3 s, so a master cut off from its replicas cannot accept writes a failover would throw away. The price: no replica in reach, no writes.',
   },
   keys: {
     title: 'Cache keys',

@@ -153,6 +153,8 @@ export const fr = {
     slots: 'slots {ranges}',
     diagramLabel: 'Schéma maître et réplicas',
     noReplicas: 'Aucun réplica connecté.',
+    writeGuard:
+      'Split brain : avec les réglages livrés (Docker : min-replicas-to-write 1, min-replicas-max-lag 3), le maître refuse les écritures (503) dès qu’aucun réplica n’a confirmé depuis 3 s ; un maître isolé de ses réplicas ne peut donc pas accepter des écritures qu’un basculement effacerait. Le prix : sans réplica joignable, pas d’écriture.',
   },
   keys: {
     title: 'Clés du cache',

@@ -72,6 +72,8 @@ describe('App (live monitor)', () => {
     await flushPromises();
     expect(wrapper.get('[data-testid=stream-state]').attributes('data-state')).toBe('open');
     expect(wrapper.get('[data-role=replica]').attributes('data-health')).toBe('ok');
+    // With replicas the panel states the split-brain guard's trade-off (writes need a replica).
+    expect(wrapper.get('[data-testid=write-guard]').text()).toContain('min-replicas-to-write 1');
 
     source.emit('replication', replicationResponse({ replicas: [node({ up: false, link_status: 'down' })] }));
     await flushPromises();
