@@ -1,24 +1,22 @@
 import {
   type Catalog,
+  DEFAULT_PAGE_LIMIT,
+  DEFAULT_SEARCH_LIMIT,
   NotFoundError,
   type Product,
   type ProductInput,
+  parseCategoryOptions,
+  parseListOptions,
+  parsePriceOptions,
   parseProduct,
   parseProductPatch,
+  parseReadOptions,
+  parseSearchOptions,
   seedProducts,
   ValidationError,
   validateCategory,
   validateId,
 } from '@app/redis-core';
-import {
-  DEFAULT_PAGE_LIMIT,
-  DEFAULT_SEARCH_LIMIT,
-  parseCategoryOptions,
-  parseListOptions,
-  parsePriceOptions,
-  parseReadOptions,
-  parseSearchOptions,
-} from '@app/redis-core/catalog-options';
 import type pg from 'pg';
 import { guardDatabase as guard } from './errors.js';
 import {

@@ -1,13 +1,12 @@
 // The package's one entry point. Each module is described in docs/redis-core.md.
 
-export * from './cache.js';
-export * from './catalog.js';
-export * from './config.js';
-export * from './connections.js';
+export * from './cache/index.js';
+export * from './catalog/index.js';
+export * from './config/index.js';
+export * from './connections/index.js';
 export * from './errors.js';
-export * from './history.js';
-export * from './keys.js';
-export * from './products.js';
-export * from './queues.js';
-export * from './replication.js';
-export * from './stats.js';
+export * from './history/index.js';
+export * from './keys/index.js';
+export * from './queues/index.js';
+export * from './replication/index.js';
+export * from './stats/index.js';

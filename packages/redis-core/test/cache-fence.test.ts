@@ -6,10 +6,10 @@ import {
   type Cluster as TestCluster,
 } from '@app/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Cache, createCache } from '../src/cache.js';
-import { loadConfig } from '../src/config.js';
-import { createConnections, type RedisConnections } from '../src/connections.js';
-import { createKeyspace, type Keyspace } from '../src/keys.js';
+import { type Cache, createCache } from '../src/cache/index.js';
+import { loadConfig } from '../src/config/index.js';
+import { createConnections, type RedisConnections } from '../src/connections/index.js';
+import { createKeyspace, type Keyspace } from '../src/keys/index.js';
 
 /**
  * The bulk-write race: the worker reads product v1, a catalog write lands and the API

@@ -1,7 +1,7 @@
 import { cleanupAll, type RedisServer, startRedis } from '@app/testing';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEntryReader, MAX_READ_BATCH, MIN_SPLIT } from '../src/cache-read-batch.js';
+import { createEntryReader, MAX_READ_BATCH, MIN_SPLIT } from '../src/cache/read-batch.js';
 
 let server: RedisServer;
 let client: Redis;

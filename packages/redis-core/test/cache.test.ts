@@ -3,11 +3,11 @@ import { fileURLToPath } from 'node:url';
 import { cleanupAll, type RedisServer, startCluster, startRedis, waitUntil } from '@app/testing';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Cache, type CacheDeps, createCache } from '../src/cache.js';
-import { createConnections, type RedisConnections } from '../src/connections.js';
+import { type Cache, type CacheDeps, createCache } from '../src/cache/index.js';
+import { createConnections, type RedisConnections } from '../src/connections/index.js';
 import { InvalidIdError, LoaderError, ValidationError } from '../src/errors.js';
-import { createKeyspace } from '../src/keys.js';
-import { createStats, redisInfo } from '../src/stats.js';
+import { createKeyspace } from '../src/keys/index.js';
+import { createStats, redisInfo } from '../src/stats/index.js';
 
 const keys = createKeyspace();
 let server: RedisServer;

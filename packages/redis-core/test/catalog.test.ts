@@ -1,8 +1,14 @@
 import { cleanupAll, type RedisServer, startCluster, startRedis } from '@app/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type Catalog, createCatalog } from '../src/catalog.js';
-import { createConnections, type RedisConnections } from '../src/connections.js';
+import {
+  type Catalog,
+  createCatalog,
+  generateProducts,
+  type Product,
+  seedProducts,
+} from '../src/catalog/index.js';
+import { createConnections, type RedisConnections } from '../src/connections/index.js';
 import {
   CacheUnavailableError,
   ConflictError,
@@ -11,8 +17,7 @@ import {
   StoreFullError,
   ValidationError,
 } from '../src/errors.js';
-import { createKeyspace } from '../src/keys.js';
-import { generateProducts, type Product, seedProducts } from '../src/products.js';
+import { createKeyspace } from '../src/keys/index.js';
 
 afterAll(cleanupAll);
 

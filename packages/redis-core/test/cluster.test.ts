@@ -1,11 +1,11 @@
 import { cleanupAll, startCluster, type Cluster as TestCluster, waitUntil } from '@app/testing';
 import type { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/config.js';
-import { createConnections, type RedisConnections } from '../src/connections.js';
-import { keySlot } from '../src/key-slot.js';
-import { createKeyspace } from '../src/keys.js';
-import { createReplication, type Replication } from '../src/replication.js';
+import { loadConfig } from '../src/config/index.js';
+import { createConnections, type RedisConnections } from '../src/connections/index.js';
+import { createKeyspace } from '../src/keys/index.js';
+import { keySlot } from '../src/keys/slot.js';
+import { createReplication, type Replication } from '../src/replication/index.js';
 
 afterAll(cleanupAll);
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type AppConfig, loadConfig, redactUrl } from '../src/config.js';
+import { type AppConfig, loadConfig, redactUrl } from '../src/config/index.js';
 import { ConfigError } from '../src/errors.js';
 
 function configError(env: NodeJS.ProcessEnv): ConfigError {

@@ -10,8 +10,8 @@ import {
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createConnections, type RedisClient, type RedisConnections } from '../src/connections.js';
-import { createKeyspace } from '../src/keys.js';
+import { createConnections, type RedisClient, type RedisConnections } from '../src/connections/index.js';
+import { createKeyspace } from '../src/keys/index.js';
 
 afterAll(cleanupAll);
 

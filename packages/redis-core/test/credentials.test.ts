@@ -1,7 +1,7 @@
 import { cleanupAll, startRedis } from '@app/testing';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/config.js';
-import { createConnections } from '../src/connections.js';
+import { loadConfig } from '../src/config/index.js';
+import { createConnections } from '../src/connections/index.js';
 
 afterAll(cleanupAll);
 

@@ -1,10 +1,10 @@
 import { cleanupAll, type RedisServer, startRedis, startReplicated, waitUntil } from '@app/testing';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createConnections, type RedisConnections } from '../src/connections.js';
+import { createConnections, type RedisConnections } from '../src/connections/index.js';
 import { CacheUnavailableError, ValidationError } from '../src/errors.js';
-import { createHistory } from '../src/history.js';
-import { createKeyspace } from '../src/keys.js';
+import { createHistory } from '../src/history/index.js';
+import { createKeyspace } from '../src/keys/index.js';
 
 afterAll(cleanupAll);
 

@@ -2,7 +2,7 @@ import { cleanupAll, type RedisServer, startRedis } from '@app/testing';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidIdError } from '../src/errors.js';
-import { createKeyspace, validateCategory, validateId } from '../src/keys.js';
+import { createKeyspace, validateCategory, validateId } from '../src/keys/index.js';
 
 afterAll(cleanupAll);
 

@@ -1,13 +1,13 @@
 import { cleanupAll, type RedisServer, startRedis, waitUntil } from '@app/testing';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createConnections, type RedisConnections } from '../src/connections.js';
 import {
   createNearCache,
   createNearStore,
   NEAR_ENTRY_OVERHEAD_BYTES,
   type NearCache,
-} from '../src/near-cache.js';
+} from '../src/cache/near-cache.js';
+import { createConnections, type RedisConnections } from '../src/connections/index.js';
 
 let server: RedisServer;
 let connections: RedisConnections;

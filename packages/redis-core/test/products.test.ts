@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { ValidationError } from '../src/errors.js';
 import {
   generateProducts,
   parseProduct,
@@ -7,7 +6,8 @@ import {
   productCategories,
   productSchema,
   seedProducts,
-} from '../src/products.js';
+} from '../src/catalog/index.js';
+import { ValidationError } from '../src/errors.js';
 
 describe('seedProducts', () => {
   it('starts with the seed’s prod1, field for field and in the seed’s key order', () => {

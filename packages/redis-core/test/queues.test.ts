@@ -1,7 +1,7 @@
 import { cleanupAll, type RedisServer, startRedis } from '@app/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ValidationError } from '../src/errors.js';
-import { createKeyspace } from '../src/keys.js';
+import { createKeyspace } from '../src/keys/index.js';
 import {
   checkQueueRedisPolicy,
   createJobProducer,
@@ -15,7 +15,7 @@ import {
   recordWorkerResult,
   removeWorkerHeartbeat,
   writeWorkerHeartbeat,
-} from '../src/queues.js';
+} from '../src/queues/index.js';
 
 let server: RedisServer;
 const keys = createKeyspace();

@@ -1,9 +1,9 @@
 import { cleanupAll, type RedisServer, type Replicated, startReplicated, waitUntil } from '@app/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createConnections, type RedisConnections } from '../src/connections.js';
+import { createConnections, type RedisConnections } from '../src/connections/index.js';
 import { ValidationError } from '../src/errors.js';
-import { createKeyspace } from '../src/keys.js';
-import { createReplication, type Replication } from '../src/replication.js';
+import { createKeyspace } from '../src/keys/index.js';
+import { createReplication, type Replication } from '../src/replication/index.js';
 
 afterAll(cleanupAll);
 

@@ -7,10 +7,10 @@ import {
   waitUntil,
 } from '@app/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/config.js';
-import { createConnections, type RedisClient, type RedisConnections } from '../src/connections.js';
-import { createKeyspace } from '../src/keys.js';
-import { createReplication, type Replication } from '../src/replication.js';
+import { loadConfig } from '../src/config/index.js';
+import { createConnections, type RedisClient, type RedisConnections } from '../src/connections/index.js';
+import { createKeyspace } from '../src/keys/index.js';
+import { createReplication, type Replication } from '../src/replication/index.js';
 
 afterAll(cleanupAll);
 

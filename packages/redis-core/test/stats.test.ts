@@ -1,11 +1,11 @@
 import { cleanupAll, type RedisServer, startRedis, waitUntil } from '@app/testing';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createCache } from '../src/cache.js';
-import { createConnections, type RedisConnections } from '../src/connections.js';
-import { createKeyspace } from '../src/keys.js';
-import { createStats, redisInfo, type Stats } from '../src/stats.js';
-import { LATENCY_BOUNDS_MS, percentilesOf } from '../src/stats-histogram.js';
+import { createCache } from '../src/cache/index.js';
+import { createConnections, type RedisConnections } from '../src/connections/index.js';
+import { createKeyspace } from '../src/keys/index.js';
+import { LATENCY_BOUNDS_MS, percentilesOf } from '../src/stats/histogram.js';
+import { createStats, redisInfo, type Stats } from '../src/stats/index.js';
 
 const keys = createKeyspace();
 let server: RedisServer;

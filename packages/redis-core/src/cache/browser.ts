@@ -1,7 +1,7 @@
 import { Cluster, type Redis } from 'ioredis';
-import { execPipeline } from './cache-guard.js';
-import { ValidationError } from './errors.js';
-import type { Keyspace } from './keys.js';
+import { ValidationError } from '../errors.js';
+import { execPipeline } from '../guard.js';
+import type { Keyspace } from '../keys/index.js';
 
 /**
  * The key browser and bulk invalidation: SCAN only (never KEYS), metadata in one pipeline per

@@ -1,25 +1,25 @@
 import { Cluster } from 'ioredis';
+import type { RedisConnections } from '../connections/index.js';
+import { ValidationError } from '../errors.js';
+import { CircuitBreaker, execPipeline, guarded } from '../guard.js';
+import type { Keyspace } from '../keys/index.js';
+import type { Stats } from '../stats/index.js';
 import {
   inspectKey,
   type KeyInfo,
   scanKeys as scanKeyPage,
   unlinkByPrefix,
   validateCachePrefix,
-} from './cache-browser.js';
-import { encodeEntry, jitteredTtlMs } from './cache-envelope.js';
-import { CircuitBreaker, execPipeline, guarded } from './cache-guard.js';
-import { createCacheLock } from './cache-lock.js';
-import { createQueryVersion, queryHash, validateQueryName } from './cache-query.js';
-import { callLoader, createReadThrough } from './cache-read-through.js';
-import { cacheScripts } from './cache-scripts.js';
-import type { RedisConnections } from './connections.js';
-import { ValidationError } from './errors.js';
-import type { Keyspace } from './keys.js';
+} from './browser.js';
+import { encodeEntry, jitteredTtlMs } from './envelope.js';
+import { createCacheLock } from './lock.js';
 import { createNearCache, type NearCache } from './near-cache.js';
-import type { Stats } from './stats.js';
+import { createQueryVersion, queryHash, validateQueryName } from './query.js';
+import { callLoader, createReadThrough } from './read-through.js';
+import { cacheScripts } from './scripts.js';
 
-export type { KeyInfo } from './cache-browser.js';
-export { decodeEntry, encodeEntry, NEGATIVE_MARKER } from './cache-envelope.js';
+export type { KeyInfo } from './browser.js';
+export { decodeEntry, encodeEntry, NEGATIVE_MARKER } from './envelope.js';
 
 export interface CacheResult<T> {
   value: T | null;

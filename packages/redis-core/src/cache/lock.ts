@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
-import { cacheScripts } from './cache-scripts.js';
+import { cacheScripts } from './scripts.js';
 
 /**
  * The cross-process loader lock (`SET lock:<key> <token> NX PX ttl`). Only the holder of the

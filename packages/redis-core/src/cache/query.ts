@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
-import { ValidationError } from './errors.js';
+import { ValidationError } from '../errors.js';
 
 /**
  * Query cache support: a cached query is keyed by a hash of its parameters and the current

@@ -1,6 +1,6 @@
 import type { Cluster, Redis } from 'ioredis';
-import { execPipeline } from './cache-guard.js';
-import { cacheScripts } from './cache-scripts.js';
+import { execPipeline } from '../guard.js';
+import { cacheScripts } from './scripts.js';
 
 /**
  * The hit path's Redis read (GET + PTTL of one entry), coalesced: the reads asked for during

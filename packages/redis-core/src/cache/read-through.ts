@@ -1,12 +1,12 @@
 import type { Cluster, Redis } from 'ioredis';
-import { decodeEntry, encodeEntry, jitteredTtlMs } from './cache-envelope.js';
-import type { CircuitBreaker } from './cache-guard.js';
-import type { CacheLock } from './cache-lock.js';
-import { createEntryReader } from './cache-read-batch.js';
-import { SingleFlight } from './cache-single-flight.js';
-import { isRedisConnectionError, LoaderError, RedisCoreError } from './errors.js';
-import type { Keyspace } from './keys.js';
+import { isRedisConnectionError, LoaderError, RedisCoreError } from '../errors.js';
+import type { CircuitBreaker } from '../guard.js';
+import type { Keyspace } from '../keys/index.js';
+import { decodeEntry, encodeEntry, jitteredTtlMs } from './envelope.js';
+import type { CacheLock } from './lock.js';
 import type { NearCache } from './near-cache.js';
+import { createEntryReader } from './read-batch.js';
+import { SingleFlight } from './single-flight.js';
 
 /**
  * The read-through engine behind getOrLoad and getOrLoadQuery: hit path in one round trip,

@@ -1,7 +1,7 @@
 import { Cluster, type Redis } from 'ioredis';
-import { decodeProduct, idOfMember, indexEntriesOf } from './catalog-index.js';
-import { CATEGORY_BY_NAME_SUFFIX, CATEGORY_BY_PRICE_SUFFIX, type CatalogKeys } from './catalog-keys.js';
-import type { RedisClient } from './connections.js';
+import type { RedisClient } from '../connections/index.js';
+import { CATEGORY_BY_NAME_SUFFIX, CATEGORY_BY_PRICE_SUFFIX, type CatalogKeys } from '../keys/catalog.js';
+import { decodeProduct, idOfMember, indexEntriesOf } from './indexes.js';
 
 export interface ConsistencyReport {
   ok: boolean;

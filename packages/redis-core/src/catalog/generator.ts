@@ -1,5 +1,5 @@
-import { CATEGORIES, type CategoryModel } from './catalog-word-lists.js';
 import type { Product } from './products.js';
+import { CATEGORIES, type CategoryModel } from './word-lists.js';
 
 /**
  * Deterministic, realistic products for demos, benchmarks and load tests: the same `seed`

@@ -1,7 +1,11 @@
-import { type ConsistencyReport, checkCatalogConsistency } from './catalog-consistency.js';
-import { guardRedis as guard } from './catalog-guard.js';
-import { decodeProduct, idOfMember, nameWords } from './catalog-index.js';
-import { catalogKeys } from './catalog-keys.js';
+import type { RedisClient, RedisConnections } from '../connections/index.js';
+import { createReadRouting } from '../connections/read-routing.js';
+import { NotFoundError, ValidationError } from '../errors.js';
+import { guardRedis as guard } from '../guard.js';
+import { catalogKeys } from '../keys/catalog.js';
+import { type Keyspace, validateCategory, validateId } from '../keys/index.js';
+import { type ConsistencyReport, checkCatalogConsistency } from './consistency.js';
+import { decodeProduct, idOfMember, nameWords } from './indexes.js';
 import {
   type CategoryOptions,
   DEFAULT_PAGE_LIMIT,
@@ -15,12 +19,7 @@ import {
   parseSearchOptions,
   type ReadOptions,
   type SearchOptions,
-} from './catalog-options.js';
-import { createReadRouting } from './catalog-read-routing.js';
-import { createCatalogWrites } from './catalog-writes.js';
-import type { RedisClient, RedisConnections } from './connections.js';
-import { NotFoundError, ValidationError } from './errors.js';
-import { type Keyspace, validateCategory, validateId } from './keys.js';
+} from './options.js';
 import {
   type Product,
   type ProductInput,
@@ -28,15 +27,12 @@ import {
   parseProductPatch,
   seedProducts,
 } from './products.js';
+import { createCatalogWrites } from './writes.js';
 
-export type { ConsistencyReport } from './catalog-consistency.js';
-export type {
-  CategoryOptions,
-  ListOptions,
-  PriceOptions,
-  ReadOptions,
-  SearchOptions,
-} from './catalog-options.js';
+export type { ConsistencyReport } from './consistency.js';
+export { generateProducts, productCategories } from './generator.js';
+export * from './options.js';
+export * from './products.js';
 
 export interface Catalog {
   get(id: string, opts?: ReadOptions): Promise<Product | null>;

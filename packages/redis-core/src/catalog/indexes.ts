@@ -1,4 +1,4 @@
-import { RedisCoreError } from './errors.js';
+import { RedisCoreError } from '../errors.js';
 import { type Product, productSchema } from './products.js';
 
 /**

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ValidationError } from './errors.js';
+import { ValidationError } from '../errors.js';
 
 /**
  * Query options of the catalog's reads. Numbers may arrive as numeric strings (straight from a

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { ValidationError } from './errors.js';
-import { validateCategory, validateId } from './keys.js';
+import { ValidationError } from '../errors.js';
+import { validateCategory, validateId } from '../keys/index.js';
 
 /** Runs one of `keys`' validators inside zod, so a bad id reads as a schema issue, not a throw. */
 function viaValidator(validate: (value: unknown) => string) {
@@ -98,5 +98,3 @@ export const seedProducts: Product[] = [
     features: ['Bluetooth 5.3', 'Active Noise Cancelling', '30 h Battery'],
   },
 ];
-
-export { generateProducts, productCategories } from './catalog-generator.js';

@@ -5,7 +5,7 @@ import type { Cluster, Redis } from 'ioredis';
 type Client = Redis | Cluster;
 type ScriptArg = string | number | Buffer;
 
-/** A catalog Lua script from `src/lua/<name>-<numKeys>.lua`, run with EVALSHA (EVAL on NOSCRIPT). */
+/** A catalog Lua script from `<name>-<numKeys>.lua` beside this file, run with EVALSHA (EVAL on NOSCRIPT). */
 export interface CatalogScript {
   readonly file: string;
   run(client: Client, keys: string[], args: ScriptArg[]): Promise<unknown>;
@@ -27,7 +27,7 @@ function loadScript(file: string): CatalogScript {
   const match = /^(.+)-(\d+)\.lua$/.exec(file);
   if (!match) throw new Error(`Lua script ${file} is not named <name>-<numKeys>.lua`);
   const numKeys = Number(match[2]);
-  const lua = readFileSync(new URL(`./lua/${file}`, import.meta.url), 'utf8');
+  const lua = readFileSync(new URL(`./${file}`, import.meta.url), 'utf8');
   const sha = createHash('sha1').update(lua).digest('hex');
   const checkKeys = (keys: string[]) => {
     if (keys.length !== numKeys) throw new Error(`${file} takes ${numKeys} keys, got ${keys.length}`);
@@ -75,6 +75,6 @@ function loadScript(file: string): CatalogScript {
 }
 
 export const catalogScripts = {
-  save: loadScript('catalog-save-11.lua'),
-  remove: loadScript('catalog-remove-8.lua'),
+  save: loadScript('save-11.lua'),
+  remove: loadScript('remove-8.lua'),
 };

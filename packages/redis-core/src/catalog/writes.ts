@@ -1,13 +1,13 @@
-import { mapRedisError } from './catalog-guard.js';
-import { encodeProduct, type IndexEntries, indexEntriesOf, storedIndexEntries } from './catalog-index.js';
-import type { CatalogKeys } from './catalog-keys.js';
-import { catalogScripts } from './catalog-scripts.js';
-import type { RedisClient } from './connections.js';
-import { ConflictError } from './errors.js';
+import type { RedisClient } from '../connections/index.js';
+import { ConflictError } from '../errors.js';
+import { mapRedisError } from '../guard.js';
+import type { CatalogKeys } from '../keys/catalog.js';
+import { encodeProduct, type IndexEntries, indexEntriesOf, storedIndexEntries } from './indexes.js';
 import type { Product } from './products.js';
+import { catalogScripts } from './scripts.js';
 
 /**
- * Catalog writes. Each is ONE Lua script (`lua/catalog-save-11.lua`, `lua/catalog-remove-8.lua`)
+ * Catalog writes. Each is ONE Lua script (`catalog/save-11.lua`, `catalog/remove-8.lua`)
  * that changes the product JSON and every index entry together. The old entries are derived
  * from the stored JSON the caller read (name words need Unicode rules Lua lacks), so the
  * script writes only if that JSON is still current and otherwise hands back the newer one:

@@ -1,4 +1,5 @@
 import { type Cluster, type ClusterNode, Redis, type RedisOptions } from 'ioredis';
+import type { Topology } from '../config/index.js';
 import {
   BoundedCluster,
   baseClientOptions,
@@ -11,7 +12,6 @@ import {
   reconnectDelay,
   reconnectOnReadonly,
 } from './client-options.js';
-import type { Topology } from './config.js';
 import { ReplicaHealth, type ReplicaState } from './replica-health.js';
 
 export { type ClientTuning, createClientForUrl } from './client-options.js';

@@ -1,6 +1,6 @@
-import type { RedisClient, RedisConnections } from './connections.js';
-import { isRedisConnectionError } from './errors.js';
-import { parseReplicationInfo } from './info-parser.js';
+import { isRedisConnectionError } from '../errors.js';
+import { parseReplicationInfo } from '../info-parser.js';
+import type { RedisClient, RedisConnections } from './index.js';
 
 /**
  * Where the catalog's reads go. Replication is asynchronous, so a replica may not have a write

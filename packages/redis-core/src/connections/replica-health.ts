@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
-import { isRedisConnectionError } from './errors.js';
-import { parseReplicationInfo } from './info-parser.js';
+import { isRedisConnectionError } from '../errors.js';
+import { parseReplicationInfo } from '../info-parser.js';
 
 /** What the reader knows about one replica it may read from. */
 export interface ReplicaState {

@@ -1,9 +1,9 @@
-import { loadScript } from './cache-scripts.js';
-import { guardRedis as guard } from './catalog-guard.js';
-import { createReadRouting } from './catalog-read-routing.js';
-import type { RedisConnections } from './connections.js';
-import { ValidationError } from './errors.js';
-import type { Keyspace } from './keys.js';
+import type { RedisConnections } from '../connections/index.js';
+import { createReadRouting } from '../connections/read-routing.js';
+import { ValidationError } from '../errors.js';
+import { guardRedis as guard } from '../guard.js';
+import type { Keyspace } from '../keys/index.js';
+import { loadScript } from '../lua-script.js';
 
 /**
  * Search history: the latest searches (a capped list, newest first) and the most frequent
@@ -46,7 +46,7 @@ interface Entry {
   query: string;
   at: number;
 }
-const recordScript = loadScript('history-record-2.lua');
+const recordScript = loadScript(new URL('./record-2.lua', import.meta.url));
 const MAX_READ = 1000;
 
 function checkCount(n: unknown, what: string): number {

@@ -1,4 +1,4 @@
-import type { Keyspace } from './keys.js';
+import type { Keyspace } from './index.js';
 
 /**
  * The catalog's keys: the seed's layout from `keys`, plus two per-category sorted sets that

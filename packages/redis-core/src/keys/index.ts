@@ -1,4 +1,4 @@
-import { InvalidIdError } from './errors.js';
+import { InvalidIdError } from '../errors.js';
 
 /**
  * The only place Redis key names are built. Everything user-supplied that ends up in a key

@@ -1,4 +1,4 @@
-import { hashTagOf } from './keys.js';
+import { hashTagOf } from './index.js';
 
 /**
  * Redis Cluster's key → slot function (CRC16-XMODEM of the key, or of its hash tag, mod 16384),

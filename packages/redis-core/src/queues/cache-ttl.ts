@@ -3,7 +3,7 @@
  * a whole batch instead of one round trip per key.
  */
 import type { Cluster, Redis } from 'ioredis';
-import type { Keyspace } from './keys.js';
+import type { Keyspace } from '../keys/index.js';
 
 /**
  * PTTL in ms of `data:<id>` for each id, in order: -2 when the entry is absent, -1 when it has no

@@ -12,11 +12,11 @@ import {
   QueueEvents,
 } from 'bullmq';
 import { z } from 'zod';
-import type { QueueConnection } from './connections.js';
-import { ValidationError } from './errors.js';
+import type { QueueConnection } from '../connections/index.js';
+import { ValidationError } from '../errors.js';
 
-export { readCacheTtls } from './queues-cache-ttl.js';
-export { checkQueueRedisPolicy, type QueuePolicyCheck } from './queues-policy.js';
+export { readCacheTtls } from './cache-ttl.js';
+export { checkQueueRedisPolicy, type QueuePolicyCheck } from './policy.js';
 export {
   newWorkerId,
   readWorkerStatus,
@@ -26,7 +26,7 @@ export {
   type WorkerJobResult,
   type WorkerStatus,
   writeWorkerHeartbeat,
-} from './queues-worker-status.js';
+} from './worker-status.js';
 
 export const QUEUE_NAME = 'cache-jobs';
 

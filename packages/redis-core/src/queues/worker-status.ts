@@ -9,7 +9,7 @@
  * different slots; a torn heartbeat only costs one beat.
  */
 import type { Cluster, Redis } from 'ioredis';
-import type { Keyspace } from './keys.js';
+import type { Keyspace } from '../keys/index.js';
 
 const DEFAULT_TTL_MS = 10_000;
 

@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { type Cluster, Command, type Redis } from 'ioredis';
-import type { Topology } from './config.js';
-import type { RedisConnections } from './connections.js';
-import { CacheUnavailableError, isRedisConnectionError, ValidationError } from './errors.js';
-import { parseReplicationInfo, type ReplicationInfo } from './info-parser.js';
-import { keySlot } from './key-slot.js';
-import type { Keyspace } from './keys.js';
-import { createNodeDirectory, type NodeRef } from './replication-layout.js';
+import type { Topology } from '../config/index.js';
+import type { RedisConnections } from '../connections/index.js';
+import { CacheUnavailableError, isRedisConnectionError, ValidationError } from '../errors.js';
+import { parseReplicationInfo, type ReplicationInfo } from '../info-parser.js';
+import type { Keyspace } from '../keys/index.js';
+import { keySlot } from '../keys/slot.js';
+import { createNodeDirectory, type NodeRef } from './layout.js';
 
 export interface NodeStatus {
   url: string;

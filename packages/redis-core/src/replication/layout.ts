@@ -1,8 +1,8 @@
 import type { Cluster, Redis } from 'ioredis';
-import { createClientForUrl } from './client-options.js';
-import { redactUrl, type Topology } from './config.js';
-import type { RedisConnections } from './connections.js';
-import { askSentinel, groupShards, parseClusterNodes } from './topology-nodes.js';
+import { redactUrl, type Topology } from '../config/index.js';
+import { createClientForUrl } from '../connections/client-options.js';
+import type { RedisConnections } from '../connections/index.js';
+import { askSentinel, groupShards, parseClusterNodes } from './nodes.js';
 
 /**
  * Where the nodes of the configured topology are right now, each with a client the

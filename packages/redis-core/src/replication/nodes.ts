@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { HostPort } from './config.js';
+import type { HostPort } from '../config/index.js';
 
 /**
  * Finds the nodes behind a sentinel or cluster topology: the replication status needs every

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Cluster, Redis } from 'ioredis';
-import { execPipeline } from './cache-guard.js';
-import type { Keyspace } from './keys.js';
-import { bucketField } from './stats-histogram.js';
-import type { PendingStats } from './stats-pending.js';
+import { execPipeline } from '../guard.js';
+import type { Keyspace } from '../keys/index.js';
+import { bucketField } from './histogram.js';
+import type { PendingStats } from './pending.js';
 
 /**
  * Writes one batch of counters in ONE round trip: a MULTI/EXEC pipeline, so a batch lands
@@ -18,7 +18,7 @@ import type { PendingStats } from './stats-pending.js';
 export const WINDOW_SECONDS = 600;
 export const HOT_MAX_MEMBERS = 10_000;
 const SOURCES = ['cache', 'database'] as const;
-const HOT_COUNT_LUA = readFileSync(new URL('./lua/stats-hot-count-1.lua', import.meta.url), 'utf8');
+const HOT_COUNT_LUA = readFileSync(new URL('./hot-count-1.lua', import.meta.url), 'utf8');
 
 export interface FlushBatch {
   id: string;

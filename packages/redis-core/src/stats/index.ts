@@ -1,8 +1,8 @@
-import { execPipeline, guarded } from './cache-guard.js';
-import type { RedisConnections } from './connections.js';
-import { isRedisConnectionError } from './errors.js';
-import type { Keyspace } from './keys.js';
-import { validateId } from './keys.js';
+import type { RedisConnections } from '../connections/index.js';
+import { isRedisConnectionError } from '../errors.js';
+import { execPipeline, guarded } from '../guard.js';
+import type { Keyspace } from '../keys/index.js';
+import { validateId } from '../keys/index.js';
 import {
   batchLanded,
   type FlushBatch,
@@ -12,12 +12,12 @@ import {
   newBatch,
   WINDOW_SECONDS,
   writeBatch,
-} from './stats-flush.js';
-import { type Percentiles, percentilesOf } from './stats-histogram.js';
-import { PendingStats } from './stats-pending.js';
+} from './flush.js';
+import { type Percentiles, percentilesOf } from './histogram.js';
+import { PendingStats } from './pending.js';
 
-export type { Percentiles } from './stats-histogram.js';
-export { type RedisInfo, redisInfo } from './stats-info.js';
+export type { Percentiles } from './histogram.js';
+export { type RedisInfo, redisInfo } from './info.js';
 
 /**
  * Hit/miss and latency counters shared by every process that uses the same Redis. Requests

@@ -1,6 +1,6 @@
 import { Cluster, type Redis } from 'ioredis';
-import { guarded } from './cache-guard.js';
-import { parseInfo } from './info-parser.js';
+import { guarded } from '../guard.js';
+import { parseInfo } from '../info-parser.js';
 
 /** What the monitor shows about a Redis server, parsed from INFO. */
 export interface RedisInfo {

@@ -1,4 +1,4 @@
-import { BUCKET_COUNT, bucketIndex } from './stats-histogram.js';
+import { BUCKET_COUNT, bucketIndex } from './histogram.js';
 
 /**
  * Counters accumulated in memory between two flushes. While Redis is down they keep
