@@ -30,6 +30,8 @@ export type SplitBrainFigures = {
 
 interface SideFigures {
   statuses: Record<string, number>;
+  /** Error codes of the refused writes (NOREPLICAS shows as E_REDIS_REFUSED). */
+  refused_codes: Record<string, number>;
   acked_during_partition: number;
   lost: number;
   /** How long after the cut began the last write that was then lost had been acknowledged. */
@@ -50,8 +52,14 @@ const sideFigures = (
   const afterPromotion =
     promotedAt === null ? [] : during.filter((a) => a.at >= promotedAt).map((a) => a.at - partitionAt);
   const lostAcks = [...load.acked].filter(([id]) => lost.has(id)).map(([, a]) => a.at - partitionAt);
+  const refusedCodes: Record<string, number> = {};
+  for (const answer of load.log.filter((c) => c.status >= 400)) {
+    const code = (answer.body as { code?: string } | null)?.code ?? String(answer.status);
+    refusedCodes[code] = (refusedCodes[code] ?? 0) + 1;
+  }
   return {
     statuses: histogram(load.log),
+    refused_codes: refusedCodes,
     acked_during_partition: during.length,
     lost: lostAcks.length,
     last_lost_ack_after_partition_ms: lostAcks.length ? Math.max(...lostAcks) : null,
