@@ -1,4 +1,11 @@
-import { createNetwork, type RedisServer, startReplicated, startSentinels, waitUntil } from '@app/testing';
+import {
+  createNetwork,
+  type RedisServer,
+  registerCleanup,
+  startReplicated,
+  startSentinels,
+  waitUntil,
+} from '@app/testing';
 import { replicatedDatabaseLines } from './database-guard.js';
 import { startApiOnHost } from './host-apps.js';
 import { histogram, round, sleep } from './http.js';
@@ -118,6 +125,8 @@ export async function runSplitBrain(opts: { label: string; redisArgs: string[]; 
       });
     const loadA = load(apiA.base, 'a');
     const loadB = load(apiB.base, 'b');
+    // Stopped by cleanupAll() too, so a failing run leaves no client loop behind.
+    registerCleanup(() => Promise.all([loadA.stop(), loadB.stop()]).then(() => {}));
     await sleep(2000);
 
     const partitionAt = Date.now();

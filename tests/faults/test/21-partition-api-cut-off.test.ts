@@ -5,7 +5,7 @@
  * cut for 6 s, then healed. Measured: what every client got during the cut and how fast, whether
  * the process stayed the same one, and how long after the heal reads and writes worked again.
  */
-import { cleanupAll, createNetwork, netnsSupport, waitUntil } from '@app/testing';
+import { cleanupAll, createNetwork, netnsSupport, registerCleanup, waitUntil } from '@app/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { replicatedDatabaseLines } from '../src/database-guard.js';
 import { startApiOnHost } from '../src/host-apps.js';
@@ -47,6 +47,7 @@ describe.skipIf(!support.ok)('network partition: the API cut off from Redis', ()
       idPrefix: 'cut',
       pauseMs: 20,
     });
+    registerCleanup(() => load.stop()); // a failing run leaves no client loop behind
     const health: { status: number; ms: number; path: string }[] = [];
     await sleep(2000);
     const cutAt = Date.now();

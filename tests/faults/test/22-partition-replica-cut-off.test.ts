@@ -69,6 +69,10 @@ describe.skipIf(!support.ok)('network partition: a replica cut off', () => {
     // (a) Cut off from everyone, for 4 s: reads through the API, and write-then-read rounds.
     const reads: Answer[] = [];
     let stop = false;
+    // A failing run leaves no client loop behind.
+    registerCleanup(async () => {
+      stop = true;
+    });
     const reader = (async () => {
       const paths = ['/api/db/product/prod1', '/api/db/list?limit=3', '/api/db/category/electronics'];
       for (let i = 0; !stop; i++) {

@@ -149,6 +149,15 @@ async function removeLeftovers(): Promise<void> {
     const name = line.split(' ')[0] ?? '';
     const owner = new RegExp(`^${PREFIX}-(\\d+)-`).exec(name)?.[1];
     if (!owner || Number(owner) === process.pid || isAlive(Number(owner))) continue;
+    // Its servers outlived it (a SIGKILLed test runs no exit handler): they go first.
+    const pids = await ip(['netns', 'pids', name]).catch(() => '');
+    for (const pid of pids.split('\n').filter(Boolean)) {
+      try {
+        process.kill(Number(pid), 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
     ipSync(['netns', 'del', name]);
   }
 }
