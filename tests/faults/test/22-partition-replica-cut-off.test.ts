@@ -14,6 +14,7 @@ import {
   createNetwork,
   netnsSupport,
   type RedisServer,
+  registerCleanup,
   startReplicated,
   waitUntil,
 } from '@app/testing';
