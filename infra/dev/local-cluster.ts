@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 // Types only: local-topologies.ts registers this topology, so a runtime import back would be a cycle.
-import type { LocalRedis, LocalTopology } from './local-topologies.js';
+import type { LocalRedis, LocalTopology } from './local-topology.js';
 import { isPortFree, pickPort, portRange } from './ports.js';
 import { RedisProcess } from './redis-process.js';
 

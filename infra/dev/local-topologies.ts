@@ -1,40 +1,13 @@
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { clusterTopology } from './local-cluster.js';
+import type { LocalTopology } from './local-topology.js';
 import { pickPort, portRange } from './ports.js';
 import { RedisProcess } from './redis-process.js';
 
+export type { LocalRedis, LocalTopology, TopologyOptions } from './local-topology.js';
+
 /** Redis servers the orchestrator runs itself, and how the apps reach them. */
-export interface LocalRedis {
-  topology: string;
-  /** Variables for the apps (REDIS_URL, REDIS_REPLICA_URLS…), in @app/redis-core's names. */
-  env: Record<string, string>;
-  nodes: RedisProcess[];
-  /** What to print under "try": redis-cli commands that show the topology at work. */
-  tryCommands: string[];
-  /** Replicas first, then the master, so no replica logs a lost link for nothing. */
-  stop(): Promise<void>;
-  killNow(): void;
-}
-
-export interface TopologyOptions {
-  /** Each node gets `<dataRoot>/<node name>`; the dev stack uses the git-ignored `.data/redis`. */
-  dataRoot: string;
-  bin?: string;
-  replicas?: number;
-  /** First ports to try; the seed's 6379 (master) and 6380 (replica) by default. */
-  basePort?: number;
-}
-
-/**
- * A way to run Redis locally. Adding one (a cluster, sentinels) means adding an entry to
- * `localTopologies`; the orchestrator only sees `LocalRedis`.
- */
-export interface LocalTopology {
-  name: string;
-  summary: string;
-  start(opts: TopologyOptions): Promise<LocalRedis>;
-}
 
 /**
  * The seed's setup: a master (`redis-server`, the database role: AOF everysec plus RDB
