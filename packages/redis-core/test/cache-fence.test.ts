@@ -6,14 +6,20 @@ import {
   type Cluster as TestCluster,
 } from '@app/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Cache, createCache } from '../src/cache/index.js';
-import { loadConfig } from '../src/config/index.js';
-import { createConnections, type RedisConnections } from '../src/connections/index.js';
-import { createKeyspace, type Keyspace } from '../src/keys/index.js';
+import {
+  type Cache,
+  createCache,
+  createConnections,
+  createKeyspace,
+  type Keyspace,
+  loadConfig,
+  type RedisConnections,
+} from '../src/index.js';
 
 /**
- * The bulk-write race: the worker reads product v1, a catalog write lands and the API
- * invalidates the entry, then the worker's setMany would write v1 back for a whole TTL.
+ * The bulk-write race, fenced by catalog versions (no clocks): the worker reads product v1, a
+ * change to v2 is invalidated with its version, then the worker's setMany would write v1 back
+ * for a whole TTL. The fence (highest version invalidated) refuses it; v2 and later pass.
  */
 interface Product {
   id: string;
@@ -21,64 +27,99 @@ interface Product {
 }
 
 function scenarios(setup: () => { cache: Cache; keys: Keyspace }) {
-  it('skips an entry invalidated after the read started; a later getOrLoad loads the new value', async () => {
-    const { cache, keys } = setup();
-    const catalog = new Map<string, Product>([['race-1', { id: 'race-1', v: 1 }]]);
-    const readStartedAt = Date.now();
-    const read = catalog.get('race-1')!; // the worker's catalog read (v1)
-    catalog.set('race-1', { id: 'race-1', v: 2 }); // a catalog write lands…
-    await cache.invalidate('race-1'); // …and its onWrite invalidates the entry
-    const written = await cache.setMany([['race-1', read]], 60, { readStartedAt });
+  it('refuses an entry read at a version below the fence; the version read after the change passes', async () => {
+    const { cache } = setup();
+    const read = { id: 'race-1', v: 1 }; // the worker's catalog read, version 1
+    await cache.invalidate('race-1', { version: 2 }); // the change to version 2 is invalidated
+    expect(await cache.setMany([['race-1', read]], 60, { versions: [1] })).toBe(0);
     expect(await cache.peek('race-1')).toBeNull();
-    expect(written).toBe(0);
-    const loaded = await cache.getOrLoad('race-1', async () => catalog.get('race-1') ?? null);
-    expect(loaded.source).toBe('database');
-    expect(loaded.value).toEqual({ id: 'race-1', v: 2 });
-    expect(keys.cacheFence(keys.cacheEntry('race-1'))).toContain('cache:fence:');
+    expect(await cache.setMany([['race-1', { id: 'race-1', v: 2 }]], 60, { versions: [2] })).toBe(1);
+    expect((await cache.peek<Product>('race-1'))?.value).toEqual({ id: 'race-1', v: 2 });
   });
 
-  it('writes entries without an invalidation since the read, and fences only the invalidated one', async () => {
+  it('nothing read after a change is ever skipped, however soon after (no clock margin)', async () => {
     const { cache } = setup();
-    await cache.invalidate('calm-2'); // invalidated long "before" the read below
-    const readStartedAt = Date.now() + 5000; // read started well after that fence (beyond the skew)
+    const ids = Array.from({ length: 500 }, (_, i) => `fresh-${i}`);
+    // 500 products just written: each invalidated with the version the write gave it…
+    await cache.invalidateVersions(ids.map((id) => ({ id, version: 7 })));
+    // …and warmed at once with what was read after those writes.
     const written = await cache.setMany(
-      [
-        ['calm-1', { id: 'calm-1', v: 1 }],
-        ['calm-2', { id: 'calm-2', v: 1 }],
-      ],
+      ids.map((id): [string, Product] => [id, { id, v: 7 }]),
       60,
-      { readStartedAt },
+      { versions: ids.map(() => 7) },
     );
-    expect(written).toBe(2);
-    expect((await cache.peek('calm-1'))?.value).toEqual({ id: 'calm-1', v: 1 });
-    expect((await cache.peek('calm-2'))?.value).toEqual({ id: 'calm-2', v: 1 });
-
-    const started = Date.now();
-    await cache.invalidate('calm-1');
-    const second = await cache.setMany(
-      [
-        ['calm-1', { id: 'calm-1', v: 9 }],
-        ['calm-3', { id: 'calm-3', v: 1 }],
-      ],
-      60,
-      { readStartedAt: started - 1 },
-    );
-    expect(await cache.peek('calm-1')).toBeNull();
-    expect(second).toBe(1);
-    expect((await cache.peek('calm-3'))?.value).toEqual({ id: 'calm-3', v: 1 });
+    expect(written).toBe(500);
   });
 
-  it('drops a batch whose read is older than the fence can vouch for', async () => {
+  it('a fence only rises: replaying an older change does not lower it', async () => {
     const { cache } = setup();
+    await cache.invalidate('mono-1', { version: 9 });
+    await cache.invalidateVersions([{ id: 'mono-1', version: 4 }]);
+    expect(await cache.setMany([['mono-1', { id: 'mono-1', v: 8 }]], 60, { versions: [8] })).toBe(0);
+  });
+
+  it('a delete of unknown version fences every version; a plain invalidate fences nothing', async () => {
+    const { cache } = setup();
+    await cache.invalidateVersions([{ id: 'gone-1', version: null }]);
+    expect(await cache.setMany([['gone-1', { id: 'gone-1', v: 1e12 }]], 60, { versions: [1e12] })).toBe(0);
+    await cache.invalidate('plain-1');
+    expect(await cache.setMany([['plain-1', { id: 'plain-1', v: 0 }]], 60, { versions: [0] })).toBe(1);
+  });
+
+  it('invalidation also removes the entry and its loader lock, so an in-flight load cannot store', async () => {
+    const { cache } = setup();
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const load = cache.getOrLoad<Product>('inflight-1', async () => {
+      await gate;
+      return { id: 'inflight-1', v: 1 };
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    await cache.invalidateVersions([{ id: 'inflight-1', version: 2 }]);
+    release();
+    expect((await load).value).toEqual({ id: 'inflight-1', v: 1 });
+    expect(await cache.peek('inflight-1')).toBeNull();
+  });
+
+  it('flushEntries drops every entry and loader lock, keeps the fences', async () => {
+    const { cache } = setup();
+    await cache.setMany([
+      ['flush-1', { id: 'flush-1', v: 1 }],
+      ['flush-2', { id: 'flush-2', v: 1 }],
+    ]);
+    await cache.invalidate('flush-3', { version: 5 });
+    expect(await cache.flushEntries()).toBeGreaterThanOrEqual(2);
+    expect(await cache.peek('flush-1')).toBeNull();
+    expect(await cache.setMany([['flush-3', { id: 'flush-3', v: 4 }]], 60, { versions: [4] })).toBe(0);
+  });
+
+  it('rejects versions that do not match the entries, and a read older than the fences live', async () => {
+    const { cache } = setup();
+    await expect(cache.setMany([['bad-1', { id: 'bad-1', v: 1 }]], 60, { versions: [] })).rejects.toThrow(
+      /one finite number per entry/,
+    );
     const written = await cache.setMany([['old-1', { id: 'old-1', v: 1 }]], 60, {
-      readStartedAt: Date.now() - 60_000,
+      versions: [1],
+      readAt: performance.now() - 10 * 60_000,
     });
     expect(written).toBe(0);
-    expect(await cache.peek('old-1')).toBeNull();
   });
 }
 
-describe('setMany fence (standalone)', () => {
+function cacheOn(connections: RedisConnections, keys: Keyspace): Cache {
+  return createCache({
+    connections,
+    keys,
+    ttlSeconds: 60,
+    jitter: 0,
+    negativeTtlSeconds: 10,
+    graceSeconds: 0,
+  });
+}
+
+describe('version fence (standalone)', () => {
   let server: RedisServer;
   let connections: RedisConnections;
   let cache: Cache;
@@ -86,14 +127,7 @@ describe('setMany fence (standalone)', () => {
   beforeAll(async () => {
     server = await startRedis();
     connections = createConnections({ kind: 'standalone', url: server.url }, { commandTimeoutMs: 1000 });
-    cache = createCache({
-      connections,
-      keys,
-      ttlSeconds: 60,
-      jitter: 0,
-      negativeTtlSeconds: 10,
-      graceSeconds: 0,
-    });
+    cache = cacheOn(connections, keys);
   });
   afterAll(async () => {
     cache.close();
@@ -102,7 +136,7 @@ describe('setMany fence (standalone)', () => {
   scenarios(() => ({ cache, keys }));
 });
 
-describe('setMany fence (cluster)', () => {
+describe('version fence (cluster)', () => {
   let cluster: TestCluster;
   let connections: RedisConnections;
   let cache: Cache;
@@ -110,14 +144,7 @@ describe('setMany fence (cluster)', () => {
   beforeAll(async () => {
     cluster = await startCluster();
     connections = createConnections(loadConfig({ REDIS_CLUSTER_NODES: cluster.addresses }).topology);
-    cache = createCache({
-      connections,
-      keys,
-      ttlSeconds: 60,
-      jitter: 0,
-      negativeTtlSeconds: 10,
-      graceSeconds: 0,
-    });
+    cache = cacheOn(connections, keys);
   }, 60_000);
   afterAll(async () => {
     cache.close();

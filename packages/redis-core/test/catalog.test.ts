@@ -251,11 +251,28 @@ describe('writes', () => {
     expect(await catalog.checkConsistency()).toEqual({ ok: true, products: 4, problems: [] });
   });
 
+  it('every write bumps the product version in the same script; versioned reads carry it', async () => {
+    await catalog.create(product({ id: 'ver', name: 'Lamp' }));
+    await catalog.update('ver', { price: 3 });
+    expect(await catalog.fenceVersion('ver')).toBe(2);
+    expect(await catalog.getManyVersioned(['ver', 'none'])).toEqual([
+      { product: product({ id: 'ver', name: 'Lamp', price: 3 }), version: 2 },
+      null,
+    ]);
+    await catalog.remove('ver');
+    expect(await catalog.fenceVersion('ver')).toBe(3);
+    await catalog.upsert(product({ id: 'ver', name: 'Lamp' }));
+    expect((await catalog.getManyVersioned(['ver']))[0]?.version).toBe(4);
+    expect(catalog.source).toBe('redis_db');
+  });
+
   it('remove deletes the product and every index entry; the emptied category disappears', async () => {
     await catalog.create(product({ id: 'solo', name: 'Garden Hose', category: 'garden' }));
     expect(await catalog.remove('solo')).toBe(true);
     expect(await catalog.remove('solo')).toBe(false);
-    expect(await redis.dbsize()).toBe(0);
+    // Only the version survives: a re-created 'solo' continues above every version it had.
+    expect(await redis.keys('*')).toEqual(['db:versions']);
+    expect(await redis.hget('db:versions', 'solo')).toBe('2');
     expect(await catalog.categories()).toEqual([]);
     expect(writes).toEqual(['solo', 'solo']);
   });

@@ -30,8 +30,27 @@ describe('loadConfig: topologies', () => {
       corsOrigins: [],
       logLevel: 'info',
       nearCache: { enabled: false, maxBytes: 8 * 1024 * 1024 },
+      catalogStore: 'redis',
+      changeStreamSlot: 'cache_invalidation',
       worker: { concurrency: 2, refreshEverySeconds: 30, warmOnStart: true, refreshThresholdRatio: 0.2 },
     });
+  });
+
+  it('CATALOG_STORE=postgres needs a postgres:// DATABASE_URL; the slot name is checked', () => {
+    expect(
+      loadConfig({ CATALOG_STORE: 'postgres', DATABASE_URL: 'postgres://app@db:5432/shop' }),
+    ).toMatchObject({
+      catalogStore: 'postgres',
+      databaseUrl: 'postgres://app@db:5432/shop',
+      changeStreamSlot: 'cache_invalidation',
+    });
+    expect(() => loadConfig({ CATALOG_STORE: 'postgres' })).toThrow(
+      /^DATABASE_URL: required when CATALOG_STORE=postgres/,
+    );
+    expect(() => loadConfig({ CATALOG_STORE: 'mysql' })).toThrow(/^CATALOG_STORE: must be redis or postgres/);
+    expect(() => loadConfig({ DATABASE_URL: 'redis://x:1' })).toThrow(/^DATABASE_URL: must be a postgres/);
+    expect(() => loadConfig({ CHANGE_STREAM_SLOT: 'Bad-Slot' })).toThrow(/^CHANGE_STREAM_SLOT:/);
+    expect(loadConfig({ CHANGE_STREAM_SLOT: 'my_slot' }).changeStreamSlot).toBe('my_slot');
   });
 
   it('reads a standalone REDIS_URL', () => {

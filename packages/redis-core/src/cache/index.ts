@@ -1,7 +1,7 @@
 import { Cluster } from 'ioredis';
 import type { RedisConnections } from '../connections/index.js';
 import { ValidationError } from '../errors.js';
-import { CircuitBreaker, execPipeline, guarded } from '../guard.js';
+import { CircuitBreaker, guarded } from '../guard.js';
 import type { Keyspace } from '../keys/index.js';
 import type { Stats } from '../stats/index.js';
 import {
@@ -43,16 +43,26 @@ export interface Cache {
   peek<T>(id: string): Promise<{ value: T | null; ttlMs: number | null } | null>;
   set<T>(id: string, value: T, ttlSeconds?: number): Promise<void>;
   /**
-   * Writes entries outside the loader path; returns how many were written. With `readStartedAt`
-   * (`Date.now()` taken BEFORE the values were read from the catalog), an entry invalidated since
-   * then is skipped, so a bulk write racing a catalog write cannot put the old value back.
+   * Writes entries outside the loader path; returns how many were written. With `versions` (the
+   * catalog version each value was read at, same order as `entries`), an entry whose fence is
+   * above its version is skipped: a change was invalidated after that read, so writing it would
+   * put the old value back. `readAt` (performance.now() when the read began, this process's
+   * monotonic clock) drops a batch read longer ago than the fences live.
    */
   setMany<T>(
     entries: [id: string, value: T][],
     ttlSeconds?: number,
-    opts?: { readStartedAt?: number },
+    opts?: { versions?: number[]; readAt?: number },
   ): Promise<number>;
-  invalidate(id: string): Promise<boolean>;
+  /**
+   * Drops the entry and its loader lock; with `version` (the catalog version of the change) also
+   * raises the entry's fence to it, so bulk writes of older versions are refused.
+   */
+  invalidate(id: string, opts?: { version?: number | null }): Promise<boolean>;
+  /** invalidate() for many products at once (the change stream); one script call per product. */
+  invalidateVersions(changes: { id: string; version: number | null }[]): Promise<void>;
+  /** Drops every entry and loader lock of the cache namespace (TRUNCATE, a new change-stream slot). */
+  flushEntries(): Promise<number>;
   invalidatePrefix(prefix: string): Promise<number>;
   invalidateQueries(): Promise<void>;
   scanKeys(opts: {
@@ -91,17 +101,15 @@ export interface CacheDeps {
 
 const SET_BATCH = 500;
 /**
- * How long `invalidate` fences a key against bulk writes (cache:fence:<key>). A bulk write whose
- * read started longer ago than this (minus the skew) cannot be checked any more, so it is dropped.
+ * How long `invalidate` keeps a key's fence (cache:fence:<key> = the highest version invalidated).
+ * A bulk write whose read began longer ago than this (minus a margin) cannot be checked any more,
+ * so it is dropped. Only this process's monotonic clock measures that age; the fence decision
+ * itself compares catalog versions, never clocks.
  */
-export const FENCE_TTL_MS = 10_000;
-/**
- * Fences and readStartedAt are both wall-clock ms of the calling processes (API, worker), which
- * must agree within this much (NTP, or one host): a fence up to this much older than the read is
- * still honoured, so skew within that errs towards skipping a write (the next read loads it);
- * an invalidating clock more than this behind the writer's would let a stale write through.
- */
-const FENCE_SKEW_MS = 1000;
+export const FENCE_TTL_MS = 60_000;
+const FENCE_MARGIN_MS = 5_000;
+/** A change whose version is unknown (a delete without the old row): fences every version. */
+const FENCE_ALL = Number.MAX_SAFE_INTEGER;
 /** setMany batches sent before waiting for the oldest one. */
 const SET_WINDOW = 4;
 
@@ -163,6 +171,9 @@ export function createCache(deps: CacheDeps): Cache {
     logger: deps.logger,
   });
   const queryVersion = createQueryVersion(client, keys.queryVersion());
+  // The entry, its loader lock and its fence share the entry's slot: one script call.
+  const invalidateKey = (key: string, version: number | '') =>
+    cacheScripts.invalidate.run(client, [key, keys.lock(key), keys.cacheFence(key)], [version, FENCE_TTL_MS]);
 
   /** The stored form of a value written outside the loader path (set, setMany). */
   function entryFor(value: unknown, ttl: number): { payload: string; pttl: number } {
@@ -250,28 +261,31 @@ export function createCache(deps: CacheDeps): Cache {
 
     async setMany(entries, ttl, opts) {
       const seconds = ttlOrDefault(ttl, ttlSeconds);
-      const readStartedAt = opts?.readStartedAt;
+      const versions = opts?.versions;
       if (
-        readStartedAt !== undefined &&
-        (typeof readStartedAt !== 'number' || !Number.isFinite(readStartedAt))
+        versions !== undefined &&
+        (!Array.isArray(versions) ||
+          versions.length !== entries.length ||
+          !versions.every((v) => typeof v === 'number' && Number.isFinite(v)))
       ) {
-        throw new ValidationError('readStartedAt must be a time in ms', [
-          { path: ['readStartedAt'], message: 'not a finite number' },
+        throw new ValidationError('versions must be one finite number per entry', [
+          { path: ['versions'], message: 'not one number per entry' },
         ]);
       }
+      const readAt = opts?.readAt;
+      if (readAt !== undefined && performance.now() - readAt > FENCE_TTL_MS - FENCE_MARGIN_MS) {
+        // The fences of changes made during that read may have expired: nothing can be proven fresh.
+        deps.logger?.warn({ entries: entries.length }, 'setMany: read older than the fence TTL, skipped');
+        return 0;
+      }
       // Validate every id before writing anything, so a bad id never leaves a half-written batch.
-      const rows = entries.map(([id, value]) => ({ key: keys.cacheEntry(id), ...entryFor(value, seconds) }));
+      const rows = entries.map(([id, value], i) => ({
+        key: keys.cacheEntry(id),
+        version: versions?.[i] ?? 0,
+        ...entryFor(value, seconds),
+      }));
       let written = 0;
-      const writeFenced = async (batch: typeof rows, startedAt: number) => {
-        if (Date.now() - startedAt > FENCE_TTL_MS - FENCE_SKEW_MS) {
-          // The fences of writes made during that read may have expired: nothing can be proven fresh.
-          deps.logger?.warn(
-            { entries: batch.length },
-            'setMany: read older than the fence TTL, batch skipped',
-          );
-          return;
-        }
-        const threshold = Math.floor(startedAt - FENCE_SKEW_MS);
+      const writeFenced = async (batch: typeof rows) => {
         if (client instanceof Cluster) {
           // Each entry and its fence share a slot; slots differ between entries, so one call each.
           const replies = await Promise.all(
@@ -279,24 +293,24 @@ export function createCache(deps: CacheDeps): Cache {
               cacheScripts.setManyFenced.run(
                 client,
                 [row.key, keys.cacheFence(row.key)],
-                [threshold, row.payload, row.pttl],
+                [row.payload, row.pttl, row.version],
               ),
             ),
           );
           for (const reply of replies) written += Number(reply);
         } else {
           const keyList: string[] = [];
-          const args: (string | number)[] = [threshold];
+          const args: (string | number)[] = [];
           for (const row of batch) {
             keyList.push(row.key, keys.cacheFence(row.key));
-            args.push(row.payload, row.pttl);
+            args.push(row.payload, row.pttl, row.version);
           }
           written += Number(await cacheScripts.setManyFenced.run(client, keyList, args));
         }
         for (const row of batch) forget(row.key);
       };
       const writeBatch = async (batch: typeof rows) => {
-        if (readStartedAt !== undefined) return writeFenced(batch, readStartedAt);
+        if (versions !== undefined) return writeFenced(batch);
         written += batch.length;
         if (client instanceof Cluster) {
           // Cache keys spread over slots and a cluster pipeline must stay in one: the SETs go
@@ -331,22 +345,35 @@ export function createCache(deps: CacheDeps): Cache {
       return written;
     },
 
-    async invalidate(id) {
+    async invalidate(id, opts) {
       const key = keys.cacheEntry(id);
-      // The loader lock goes too: a load that began before the write holds the old value, and
-      // its fenced store needs the lock, so it can no longer put that value back for a TTL.
-      // The fence does the same for bulk writes (setMany with readStartedAt). Same slot, one trip.
-      const [removed] = await guarded('invalidate', () =>
-        execPipeline(
-          client
-            .pipeline()
-            .unlink(key)
-            .unlink(keys.lock(key))
-            .set(keys.cacheFence(key), Date.now(), 'PX', FENCE_TTL_MS),
-        ),
-      );
+      const version = opts?.version === undefined ? '' : (opts.version ?? FENCE_ALL);
+      const removed = await guarded('invalidate', () => invalidateKey(key, version));
       forget(key);
       return Number(removed) > 0;
+    },
+
+    async invalidateVersions(changes) {
+      const rows = changes.map((c) => ({ key: keys.cacheEntry(c.id), version: c.version ?? FENCE_ALL }));
+      await guarded('invalidateVersions', async () => {
+        // One script per product (each in its entry's slot), all sent back to back.
+        for (let i = 0; i < rows.length; i += SET_BATCH) {
+          await Promise.all(rows.slice(i, i + SET_BATCH).map((r) => invalidateKey(r.key, r.version)));
+        }
+      });
+      for (const r of rows) forget(r.key);
+    },
+
+    async flushEntries() {
+      return guarded('flushEntries', async () => {
+        const removed = await unlinkByPrefix(client, keys.cachePrefix, {
+          keep: new Set([keys.queryVersion()]),
+        });
+        // The loader locks go too: a load that began before the flush can no longer store.
+        await unlinkByPrefix(client, keys.cacheLockPrefix);
+        near?.clear();
+        return removed;
+      });
     },
 
     async invalidatePrefix(prefix) {

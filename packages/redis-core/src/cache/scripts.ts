@@ -10,4 +10,5 @@ export const cacheScripts = {
   readMany: script('read-n.lua'),
   setMany: script('set-n.lua'),
   setManyFenced: script('set-fenced-n.lua'),
+  invalidate: script('invalidate-3.lua'),
 };

@@ -26,6 +26,7 @@ import {
   parseProduct,
   parseProductPatch,
   seedProducts,
+  type VersionedProduct,
 } from './products.js';
 import { createCatalogWrites } from './writes.js';
 
@@ -34,8 +35,21 @@ export { generateProducts, productCategories } from './generator.js';
 export * from './options.js';
 export * from './products.js';
 
+/**
+ * The catalog interface. Two stores implement it: this file's (Redis, the seed's layout, the
+ * default) and @app/catalog-postgres's (CATALOG_STORE=postgres).
+ */
 export interface Catalog {
+  /** How answers name the store: `redis_db` (the seed's word) or `postgres`. */
+  readonly source: 'redis_db' | 'postgres';
   get(id: string, opts?: ReadOptions): Promise<Product | null>;
+  /**
+   * Products with their versions, read in one snapshot: a bulk write carries them so that an
+   * entry invalidated by a newer change is refused (cache.setMany `versions`).
+   */
+  getManyVersioned(ids: string[], opts?: ReadOptions): Promise<(VersionedProduct | null)[]>;
+  /** The version to fence `id`'s cache entry with after a write: at least that write's own. */
+  fenceVersion(id: string): Promise<number>;
   /** One MGET; a missing (or damaged) product is null at its position. */
   getMany(ids: string[], opts?: ReadOptions): Promise<(Product | null)[]>;
   /** Product ids from the `db:products` set, sorted; every id unless `limit` is given. */
@@ -119,6 +133,50 @@ export function createCatalog(deps: CatalogDeps): Catalog {
   const present = (products: (Product | null)[]) => products.filter((p): p is Product => p !== null);
 
   return {
+    source: 'redis_db',
+
+    async getManyVersioned(ids, opts) {
+      if (!Array.isArray(ids)) throw new ValidationError('ids must be an array');
+      const valid = ids.map((id) => validateId(id));
+      const { consistent } = parseReadOptions(opts);
+      if (valid.length === 0) return [];
+      return read('get versioned products', { consistent }, async (client) => {
+        const out: (VersionedProduct | null)[] = [];
+        for (let i = 0; i < valid.length; i += MGET_CHUNK) {
+          const chunk = valid.slice(i, i + MGET_CHUNK);
+          // One MULTI: the JSON and its version from the same moment (same {db} slot in a cluster).
+          const replies = await client
+            .multi()
+            .mget(chunk.map((id) => k.product(id)))
+            .hmget(k.versions, ...chunk)
+            .exec();
+          const [[productsErr, raws], [versionsErr, versions]] = replies as [
+            [Error | null, (string | null)[]],
+            [Error | null, (string | null)[]],
+          ];
+          if (productsErr || versionsErr) throw productsErr ?? versionsErr;
+          chunk.forEach((id, j) => {
+            const raw = raws[j];
+            let product: Product | null = null;
+            try {
+              product = raw == null ? null : decodeProduct(raw, id);
+            } catch {
+              product = null;
+            }
+            out.push(product ? { product, version: Number(versions[j] ?? 0) } : null);
+          });
+        }
+        return out;
+      });
+    },
+
+    async fenceVersion(id) {
+      const valid = validateId(id);
+      return guard('read product version', async () =>
+        Number((await connections.writer.hget(k.versions, valid)) ?? 0),
+      );
+    },
+
     async get(id, opts) {
       const valid = validateId(id);
       const { consistent } = parseReadOptions(opts);

@@ -33,6 +33,12 @@ export const productSchema = z
   .strict();
 
 export type Product = z.infer<typeof productSchema>;
+
+/** A product with the catalog version it was read at: what fenced bulk writes carry. */
+export interface VersionedProduct {
+  product: Product;
+  version: number;
+}
 /** What callers may hand to `upsert`/`create`: `in_stock` and `features` may be left out. */
 export type ProductInput = z.input<typeof productSchema>;
 

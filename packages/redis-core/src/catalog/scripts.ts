@@ -75,6 +75,6 @@ function loadScript(file: string): CatalogScript {
 }
 
 export const catalogScripts = {
-  save: loadScript('save-11.lua'),
-  remove: loadScript('remove-8.lua'),
+  save: loadScript('save-12.lua'),
+  remove: loadScript('remove-9.lua'),
 };

@@ -7,7 +7,7 @@ import type { Product } from './products.js';
 import { catalogScripts } from './scripts.js';
 
 /**
- * Catalog writes. Each is ONE Lua script (`catalog/save-11.lua`, `catalog/remove-8.lua`)
+ * Catalog writes. Each is ONE Lua script (`catalog/save-12.lua`, `catalog/remove-9.lua`)
  * that changes the product JSON and every index entry together. The old entries are derived
  * from the stored JSON the caller read (name words need Unicode rules Lua lacks), so the
  * script writes only if that JSON is still current and otherwise hands back the newer one:
@@ -49,6 +49,7 @@ function saveCall(k: CatalogKeys, mode: 'create' | 'write', product: Product, cu
       k.category(newCategory),
       k.categoryByPrice(newCategory),
       k.categoryByName(newCategory),
+      k.versions,
     ],
     args: [
       mode,
@@ -73,7 +74,7 @@ function removeCall(k: CatalogKeys, id: string, current: string) {
   // An unreadable category still needs slot-local placeholder keys; the script skips them.
   const keysCategory = category ?? 'unknown';
   return {
-    keys: productKeys(k, id, keysCategory),
+    keys: [...productKeys(k, id, keysCategory), k.versions],
     args: [current, id, category ?? '', old?.sortMember ?? '', ...(old?.wordMembers ?? [])],
   };
 }

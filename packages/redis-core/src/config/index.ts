@@ -43,6 +43,12 @@ export interface AppConfig {
   corsOrigins: string[];
   logLevel: string;
   nearCache: { enabled: boolean; maxBytes: number };
+  /** CATALOG_STORE: `redis` (the seed's layout, default) or `postgres` (DATABASE_URL). */
+  catalogStore: 'redis' | 'postgres';
+  /** DATABASE_URL: the PostgreSQL of the postgres store (required with it). */
+  databaseUrl?: string;
+  /** CHANGE_STREAM_SLOT: the logical replication slot the worker consumes (postgres store). */
+  changeStreamSlot: string;
   worker: {
     concurrency: number;
     refreshEverySeconds: number;
@@ -142,6 +148,15 @@ export function parseHostPort(value: string): HostPort | null {
   return port >= 1 && port <= 65535 ? { host, port } : null;
 }
 
+function isPostgresUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'postgres:' || url.protocol === 'postgresql:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
 const hostPortList = z
   .string()
   .transform(commaList)
@@ -192,6 +207,30 @@ const envSchema = z.object({
       ),
   ),
   NEAR_CACHE: boolean(false),
+  CATALOG_STORE: z.preprocess(
+    orDefault('redis'),
+    z
+      .string()
+      .trim()
+      .toLowerCase()
+      .refine((v) => v === 'redis' || v === 'postgres', 'must be redis or postgres')
+      .transform((v) => v as 'redis' | 'postgres'),
+  ),
+  DATABASE_URL: optional(
+    z
+      .string()
+      .trim()
+      .refine(
+        isPostgresUrl,
+        'must be a postgres:// or postgresql:// URL with a host, e.g. postgres://user@127.0.0.1:5432/db',
+      ),
+  ),
+  CHANGE_STREAM_SLOT: optional(
+    z
+      .string()
+      .trim()
+      .regex(/^[a-z0-9_]{1,63}$/, 'must be 1-63 characters of lower-case letters, digits, _'),
+  ),
   NEAR_CACHE_MAX_BYTES: integer(1024, 2 ** 31, 8 * 1024 * 1024),
   WORKER_CONCURRENCY: integer(1, 64, 2),
   WORKER_REFRESH_EVERY_SECONDS: integer(0, 86_400, 30),
@@ -233,6 +272,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     throw new ConfigError(variable, issue?.message ?? 'invalid value');
   }
   const e = parsed.data;
+  if (e.CATALOG_STORE === 'postgres' && e.DATABASE_URL === undefined) {
+    throw new ConfigError('DATABASE_URL', 'required when CATALOG_STORE=postgres');
+  }
   return {
     topology: topologyFrom(e),
     ...(e.QUEUE_REDIS_URL === undefined ? {} : { queueRedisUrl: e.QUEUE_REDIS_URL }),
@@ -250,6 +292,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     corsOrigins: e.CORS_ORIGINS ?? [],
     logLevel: e.LOG_LEVEL ?? 'info',
     nearCache: { enabled: e.NEAR_CACHE, maxBytes: e.NEAR_CACHE_MAX_BYTES },
+    catalogStore: e.CATALOG_STORE,
+    ...(e.DATABASE_URL === undefined ? {} : { databaseUrl: e.DATABASE_URL }),
+    changeStreamSlot: e.CHANGE_STREAM_SLOT ?? 'cache_invalidation',
     worker: {
       concurrency: e.WORKER_CONCURRENCY,
       refreshEverySeconds: e.WORKER_REFRESH_EVERY_SECONDS,

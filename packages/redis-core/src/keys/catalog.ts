@@ -22,6 +22,8 @@ export interface CatalogKeys {
   category(c: string): string;
   categoryByPrice(c: string): string;
   categoryByName(c: string): string;
+  /** Hash id → version, bumped by every write of the id in the same script. */
+  versions: string;
 }
 
 export const CATEGORY_BY_PRICE_SUFFIX = ':by_price';
@@ -39,5 +41,6 @@ export function catalogKeys(keys: Keyspace): CatalogKeys {
     category: (c) => keys.category(c),
     categoryByPrice: (c) => `${keys.category(c)}${CATEGORY_BY_PRICE_SUFFIX}`,
     categoryByName: (c) => `${keys.category(c)}${CATEGORY_BY_NAME_SUFFIX}`,
+    versions: keys.catalogVersions(),
   };
 }

@@ -74,6 +74,8 @@ export interface Keyspace {
   productsByPrice(): string;
   /** `db:products:by_name`: sorted set (all scores 0) of `<lower-case name>\0<id>` for prefix search. */
   productsByName(): string;
+  /** `db:versions`: hash id → version, bumped by every catalog write of that id (fences fills). */
+  catalogVersions(): string;
 
   // Cache-aside entries: spread across slots in cluster mode.
   /** `data:<id>`, the seed's cache key. */
@@ -90,9 +92,11 @@ export interface Keyspace {
   /** `lock:<key>`; in cluster mode the lock shares the guarded key's slot (`lock:{data:1}`). */
   lock(key: string): string;
   readonly lockPrefix: string;
+  /** Prefix of the loader locks of cache entries (`lock:data:`, cluster `lock:{data:`). */
+  readonly cacheLockPrefix: string;
   /**
-   * `cache:fence:<key>` (cluster: `cache:fence:{data:1}`, the entry's slot): written by
-   * `cache.invalidate` for a few seconds so a bulk write of a value read earlier is refused.
+   * `cache:fence:<key>` (cluster: `cache:fence:{data:1}`, the entry's slot): the highest catalog
+   * version `cache.invalidate` was given for the entry, so a bulk write of an older version is refused.
    */
   cacheFence(key: string): string;
 
@@ -155,6 +159,7 @@ export function createKeyspace(opts: { cluster?: boolean } = {}): Keyspace {
     categories: () => `${db}:categories`,
     productsByPrice: () => `${db}:products:by_price`,
     productsByName: () => `${db}:products:by_name`,
+    catalogVersions: () => `${db}:versions`,
 
     cacheEntry: (id) => `${cachePrefix}${validateId(id)}`,
     cachePrefix,
@@ -176,6 +181,7 @@ export function createKeyspace(opts: { cluster?: boolean } = {}): Keyspace {
       return `lock:{${key}}`;
     },
     lockPrefix: 'lock:',
+    cacheLockPrefix: cluster ? `lock:{${cachePrefix}` : `lock:${cachePrefix}`,
     cacheFence: (key) => {
       if (typeof key !== 'string' || key.length === 0 || key.length > 512) {
         throw new InvalidIdError(`invalid fence key ${describe(key)}`);

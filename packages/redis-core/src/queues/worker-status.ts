@@ -13,6 +13,25 @@ import type { Keyspace } from '../keys/index.js';
 
 const DEFAULT_TTL_MS = 10_000;
 
+/** The postgres store's change-stream consumer in one worker, as its heartbeat carries it. */
+export interface ChangeStreamStatus {
+  /** `streaming` (the active consumer), `standby` (another worker streams), `starting`, `retrying`, `stopped`. */
+  state: string;
+  slot: string;
+  lastError: string | null;
+  /** WAL held back by the slot: the server's position minus the confirmed one. */
+  lagBytes: number | null;
+  events: number;
+  commits: number;
+  eventsPerSecond: number;
+  /** Commit (PostgreSQL's commit timestamp) → Redis applied the invalidation. */
+  latencyMs: { p50: number | null; p99: number | null; samples: number };
+  slotRecreations: number;
+  namespaceFlushes: number;
+  confirmedLsn: string | null;
+  recent: { ids: string[]; truncated: boolean; at: number; latencyMs: number }[];
+}
+
 export interface WorkerHeartbeat {
   workerId: string;
   pid: number;
@@ -22,6 +41,8 @@ export interface WorkerHeartbeat {
   active: number;
   startedAt: number;
   at: number;
+  /** Present when the worker runs the postgres store's change-stream consumer. */
+  changeStream?: ChangeStreamStatus;
 }
 
 export interface WorkerJobResult {

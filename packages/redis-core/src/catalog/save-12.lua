@@ -3,13 +3,14 @@
 
   KEYS: 1 product, 2 products set, 3 by_price, 4 by_name, 5 categories set,
         6 old category set, 7 old category by_price, 8 old category by_name,
-        9 new category set, 10 new category by_price, 11 new category by_name
+        9 new category set, 10 new category by_price, 11 new category by_name,
+        12 versions hash (id → version: every write bumps it, fills are fenced by it)
   ARGV: 1 mode ('create' | 'write'), 2 expected current JSON ('' = absent), 3 id, 4 new JSON,
         5 new price, 6 old category ('' = none or unreadable), 7 new category,
         8 old by_name sort member ('' = none), 9 new sort member,
         10 count k of old name-word members, 11..10+k old members, the rest new members
 
-  Returns {'OK'}, {'EXISTS', current} (create on an existing id) or {'STALE', current|nil}
+  Returns {'OK', version}, {'EXISTS', current} (create on an existing id) or {'STALE', current|nil}
   when the product changed since the caller read it: the caller recomputes from `current`
   and retries (compare-and-set, since old index entries are derived from the old JSON).
 ]]
@@ -27,6 +28,7 @@ end
 redis.call('SET', KEYS[1], ARGV[4])
 
 local id = ARGV[3]
+local version = redis.call('HINCRBY', KEYS[12], id, 1)
 local oldCount = tonumber(ARGV[10])
 if current then
   if ARGV[6] ~= '' then
@@ -50,4 +52,4 @@ for i = 11 + oldCount, #ARGV do redis.call('ZADD', KEYS[4], 0, ARGV[i]) end
 if current and ARGV[6] ~= '' and ARGV[6] ~= ARGV[7] and redis.call('SCARD', KEYS[6]) == 0 then
   redis.call('SREM', KEYS[5], ARGV[6])
 end
-return {'OK'}
+return {'OK', version}
