@@ -29,6 +29,8 @@ export type SplitBrainFigures = {
   lost_ratio: number;
   /** How long after the cut the last write that was then lost had been acknowledged. */
   last_lost_ack_after_partition_ms: number | null;
+  /** …and sent (the client's request left before the master answered it). */
+  last_lost_write_sent_after_partition_ms: number | null;
   lost_acked_before_partition: number;
   max_latency_ms: number;
   client_timeouts: number;
@@ -173,6 +175,9 @@ export async function runSplitBrain(opts: { label: string; redisArgs: string[]; 
     }
     const lostAcks = [...lost].map((id) => acked.get(id)?.at ?? 0);
     const log: LoggedCall[] = [...loadA.log, ...loadB.log];
+    const lostSent = log
+      .filter((c) => c.productId !== undefined && lost.has(c.productId) && c.status >= 200 && c.status < 300)
+      .map((c) => c.startedAt - partitionAt);
     const figures: SplitBrainFigures = {
       redis_args: opts.redisArgs,
       partition_ms: healAt - partitionAt,
@@ -185,6 +190,7 @@ export async function runSplitBrain(opts: { label: string; redisArgs: string[]; 
       lost_total: lost.size,
       lost_ratio: round(lost.size / Math.max(1, acked.size), 3),
       last_lost_ack_after_partition_ms: lostAcks.length ? Math.max(...lostAcks) - partitionAt : null,
+      last_lost_write_sent_after_partition_ms: lostSent.length ? Math.max(...lostSent) : null,
       lost_acked_before_partition: lostAcks.filter((at) => at < partitionAt).length,
       max_latency_ms: round(Math.max(...log.map((c) => c.ms))),
       client_timeouts: log.filter((c) => c.status === 0).length,
