@@ -7,7 +7,14 @@ import { defineConfig } from 'vitest/config';
 //   the pure error mapping (no Redis);
 // - cluster pass only: cluster*.test.ts (shards, failover under load).
 const clusterPass = process.env.TEST_REDIS_TOPOLOGY?.trim().toLowerCase() === 'cluster';
-const standaloneOnly = ['test/degradation.test.ts', 'test/replication.test.ts', 'test/error-mapping.test.ts'];
+const standaloneOnly = [
+  'test/degradation.test.ts',
+  'test/replication.test.ts',
+  'test/error-mapping.test.ts',
+  // HTTP-side bounds (streams, server limits, /metrics access): nothing depends on the topology.
+  'test/stream-bounds.test.ts',
+  'test/http-exposure.test.ts',
+];
 const clusterOnly = ['test/cluster*.test.ts'];
 
 // Integration tests start real redis-server processes: run files one at a time so a

@@ -9,8 +9,10 @@ import { historyRoutes } from './features/history/routes.js';
 import { readJobs } from './features/jobs/jobs-view.js';
 import { jobRoutes } from './features/jobs/routes.js';
 import { createMetrics } from './features/metrics/metrics.js';
+import { metricsAccess } from './features/metrics/metrics-access.js';
 import { metricsRoutes } from './features/metrics/routes.js';
 import { DOCS_PATH, openApiRoutes } from './features/openapi/routes.js';
+import { createProbeSchedule } from './features/replication/probe-schedule.js';
 import { createReplicationView } from './features/replication/replication-view.js';
 import { replicationRoutes } from './features/replication/routes.js';
 import { statsRoutes } from './features/stats/routes.js';
@@ -25,12 +27,13 @@ import { rateLimit } from './http/rate-limit.js';
 import { requestLogger } from './http/request-logger.js';
 import { type AnyRoute, mountRoutes } from './http/route.js';
 import { corsPolicy, securityHeaders } from './http/security.js';
-import { withTimeout } from './http/timeout.js';
 
 export const API_VERSION = '1.0.0';
 /** Answers that are data, never pages: the JSON API (its HTML docs excepted), probes and metrics. */
 const DATA_URL = /^\/(?:api\/(?!docs(?:[/?]|$))|(?:healthz|readyz|metrics)(?:[/?]|$))/;
 export const JSON_BODY_LIMIT = '100kb';
+/** A periodic probe waits this long for its token on the replicas (an arrival later shows as null). */
+const PERIODIC_PROBE_TIMEOUT_MS = 2000;
 
 export interface ApiApp extends Express {
   /** Every route the app mounts, as declared (the OpenAPI document is built from the same list). */
@@ -43,15 +46,17 @@ export interface ApiApp extends Express {
 
 /** Builds the Express app from injected services. It does not listen: index.ts (or supertest) does. */
 export function createApp(deps: AppDeps): ApiApp {
-  const metrics = createMetrics({
-    probeRedis: () =>
-      withTimeout(deps.connections.writer.ping(), deps.config.commandTimeoutMs, 'PING').then(
-        () => true,
-        () => false,
-      ),
-  });
+  const metrics = createMetrics({ redisReady: () => deps.connections.writer.status === 'ready' });
   const ctx: AppContext = { ...deps, metrics };
-  const replicationView = createReplicationView(deps.replication);
+  const replicationView = createReplicationView(
+    deps.replication,
+    createProbeSchedule({
+      replication: deps.replication,
+      everyMs: deps.config.probeEverySeconds * 1000,
+      timeoutMs: PERIODIC_PROBE_TIMEOUT_MS,
+      logger: deps.logger.child({ component: 'replication-probe' }),
+    }),
+  );
   const hub = createStreamHub({
     sources: {
       stats: () => readStats(ctx),
@@ -61,6 +66,8 @@ export function createApp(deps: AppDeps): ApiApp {
     jobEvents: deps.jobEvents,
     logger: deps.logger.child({ component: 'stream' }),
     sourceTimeoutMs: Math.max(500, deps.config.commandTimeoutMs),
+    maxPerClient: deps.config.streams.maxPerClient,
+    maxTotal: deps.config.streams.maxTotal,
   });
 
   const routes: AnyRoute[] = [];
@@ -73,9 +80,12 @@ export function createApp(deps: AppDeps): ApiApp {
     ...historyRoutes(ctx),
     ...replicationRoutes(replicationView),
     ...jobRoutes(ctx),
-    ...streamRoutes(hub),
+    ...streamRoutes(hub, {
+      perClient: deps.config.streams.maxPerClient,
+      total: deps.config.streams.maxTotal,
+    }),
     ...healthRoutes(ctx),
-    ...metricsRoutes(metrics),
+    ...metricsRoutes(metrics, metricsAccess(deps.config.metrics)),
     ...docs.routes,
   );
 
@@ -140,6 +150,7 @@ export function createApp(deps: AppDeps): ApiApp {
   Object.defineProperty(app, 'routes', { value: routes, enumerable: true });
   app.shutdown = () => {
     hub.close();
+    replicationView.close();
     accessLog.close();
   };
   app.streamClients = () => hub.clientCount();

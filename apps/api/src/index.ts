@@ -4,6 +4,7 @@ import { ConfigError, loadConfig, redactUrl } from '@app/redis-core';
 import { pino } from 'pino';
 import { createApp } from './app.js';
 import { resolveWebDist } from './features/web/static.js';
+import { createHttpServer } from './http/http-server.js';
 import { seedInBackground } from './seed.js';
 import { createServices } from './services.js';
 
@@ -44,10 +45,14 @@ function main(): void {
   const app = createApp(services);
   const stopSeeding = config.seedCatalog ? seedInBackground(services.catalog, logger) : () => {};
 
-  const server: Server = app.listen(config.port, () => {
+  const server: Server = createHttpServer(app);
+  server.listen(config.port, config.host, () => {
     const topology = config.topology;
+    // An IPv6 address goes in brackets in a URL; 0.0.0.0 / :: mean "every interface".
+    const shown = config.host.includes(':') ? `[${config.host}]` : config.host;
     logger.info(
       {
+        host: config.host,
         port: config.port,
         topology: topology.kind,
         redis: 'url' in topology ? redactUrl(topology.url) : undefined,
@@ -55,7 +60,7 @@ function main(): void {
         originDelayMs: config.originDelayMs,
         admin: Boolean(config.adminToken),
       },
-      `API listening on http://localhost:${config.port}`,
+      `API listening on http://${shown}:${config.port}`,
     );
   });
   server.on('error', (err) => {

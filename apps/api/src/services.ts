@@ -60,6 +60,7 @@ export function createServices(
     negativeTtlSeconds: config.negativeTtlSeconds,
     graceSeconds: config.graceSeconds,
     nearCache: config.nearCache.enabled ? { maxBytes: config.nearCache.maxBytes } : false,
+    fill: config.cacheFill,
     logger: logger.child({ component: 'cache' }),
   });
   const history = createHistory({ connections, keys });

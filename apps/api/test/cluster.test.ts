@@ -91,7 +91,8 @@ describe('replication view and probe, per shard', () => {
   });
 
   it('probes every replica of every shard', async () => {
-    const probe = (await request(api.app).post('/api/replication/probe').expect(200)).body as ProbeResponse;
+    const probe = (await request(api.app).post('/api/replication/probe').set(admin).expect(200))
+      .body as ProbeResponse;
     const replicaPorts = (redis.cluster?.replicas ?? []).map((r) => r.port).sort();
     expect(probe.results.map((r) => Number(r.url.split(':').at(-1))).sort()).toEqual(replicaPorts);
     for (const result of probe.results) expect(result.arrived_ms).toEqual(expect.any(Number));

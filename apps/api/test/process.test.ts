@@ -61,6 +61,35 @@ describe('the API process (src/index.ts)', () => {
     }
   });
 
+  it('listens on 127.0.0.1 unless HOST says otherwise', async () => {
+    // Linux routes all of 127.0.0.0/8 to loopback: a server bound to 127.0.0.1 refuses 127.0.0.2,
+    // one bound to every interface (0.0.0.0) answers it.
+    const reachable = (host: string, port: number) =>
+      fetch(`http://${host}:${port}/healthz`).then(
+        (r) => r.status,
+        () => 0,
+      );
+    const answers: Record<string, [number, number]> = {};
+    for (const host of [undefined, '0.0.0.0']) {
+      const port = await freePort();
+      const api = startApi({
+        ...redis.env,
+        PORT: String(port),
+        LOG_LEVEL: 'info',
+        SEED_CATALOG: 'false',
+        ...(host ? { HOST: host } : {}),
+      });
+      try {
+        await waitUntil(async () => api.output().includes('API listening'), 20_000);
+        answers[host ?? 'unset'] = [await reachable('127.0.0.1', port), await reachable('127.0.0.2', port)];
+      } finally {
+        api.child.kill('SIGKILL');
+        await api.exit;
+      }
+    }
+    expect(answers).toEqual({ unset: [200, 0], '0.0.0.0': [200, 200] });
+  });
+
   it('refuses a bad configuration at start, naming the variable', async () => {
     const api = startApi({ ...redis.env, PORT: 'eighty' });
     expect(await api.exit).toBe(1);

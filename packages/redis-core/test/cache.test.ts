@@ -223,6 +223,39 @@ describe('getOrLoad', () => {
     expect(pttl).toBeLessThanOrEqual(5_500);
   });
 
+  it('fill budget: one client stores at most perClient negative and query entries per window, and hits stay one round trip', async () => {
+    const cache = makeCache({ negativeTtlSeconds: 30, fill: { perClient: 5, total: 8 } });
+    const answers = [];
+    for (let i = 0; i < 20; i++)
+      answers.push(await cache.getOrLoad(`ghost-a${i}`, async () => null, { client: 'a' }));
+    for (let i = 0; i < 20; i++)
+      await cache.getOrLoadQuery('fill-search', { q: `q${i}` }, async () => [i], { client: 'a' });
+    // Another client has its own budget, up to the total of everyone's (8).
+    for (let i = 0; i < 20; i++) await cache.getOrLoad(`ghost-b${i}`, async () => null, { client: 'b' });
+    // Calls without a client (the worker, internal) are not counted.
+    await cache.getOrLoad('ghost-internal', async () => null);
+    expect(answers.every((a) => a.value === null && a.source === 'database')).toBe(true);
+    // SCAN, not KEYS: a later test checks the browser never ran KEYS on this server.
+    const stored = async (pattern: string) => {
+      let n = 0;
+      let cursor = '0';
+      do {
+        const [next, batch] = await raw.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+        cursor = next;
+        n += batch.length;
+      } while (cursor !== '0');
+      return n;
+    };
+    expect(await stored('data:ghost-a*')).toBe(5);
+    expect(await stored('cache:query:fill-search:*')).toBe(5);
+    expect(await stored('data:ghost-b*')).toBe(3);
+    expect(await stored('data:ghost-internal')).toBe(1);
+    // An entry that was stored is a hit as before: GET + PTTL, nothing else.
+    const before = await commandCalls(raw);
+    expect((await cache.getOrLoad('ghost-a0', async () => null, { client: 'a' })).source).toBe('cache');
+    expect(callsBetween(before, await commandCalls(raw))).toEqual({ get: 1, pttl: 1 });
+  });
+
   it('grace: a logically expired entry is served stale and reloaded once (across instances)', async () => {
     const a = makeCache({ ttlSeconds: 0.3, jitter: 0, graceSeconds: 10 });
     const b = makeCache({ ttlSeconds: 0.3, jitter: 0, graceSeconds: 10 });

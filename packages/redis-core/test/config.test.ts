@@ -17,7 +17,12 @@ describe('loadConfig: topologies', () => {
     const config: AppConfig = loadConfig({});
     expect(config).toEqual({
       topology: { kind: 'standalone', url: 'redis://127.0.0.1:6379' },
+      host: '127.0.0.1',
       port: 8090,
+      metrics: { allow: ['127.0.0.1', '::1'] },
+      streams: { maxPerClient: 4, maxTotal: 200 },
+      probeEverySeconds: 5,
+      cacheFill: { perClient: 100, total: 10_000 },
       cacheTtlSeconds: 60,
       cacheTtlJitter: 0.1,
       negativeTtlSeconds: 10,
@@ -51,6 +56,36 @@ describe('loadConfig: topologies', () => {
     expect(() => loadConfig({ DATABASE_URL: 'redis://x:1' })).toThrow(/^DATABASE_URL: must be a postgres/);
     expect(() => loadConfig({ CHANGE_STREAM_SLOT: 'Bad-Slot' })).toThrow(/^CHANGE_STREAM_SLOT:/);
     expect(loadConfig({ CHANGE_STREAM_SLOT: 'my_slot' }).changeStreamSlot).toBe('my_slot');
+  });
+
+  it('reads the exposure settings: HOST, metrics access, stream and cache-fill bounds, probe period', () => {
+    const config = loadConfig({
+      HOST: '0.0.0.0',
+      METRICS_TOKEN: 'scrape',
+      METRICS_ALLOW: '10.0.0.0/8, 192.168.1.7 ,fd00::/8',
+      STREAM_MAX_PER_CLIENT: '2',
+      STREAM_MAX_TOTAL: '50',
+      REPLICATION_PROBE_EVERY_SECONDS: '0',
+      CACHE_FILL_PER_CLIENT: '10',
+      CACHE_FILL_TOTAL: '1000',
+    });
+    expect(config).toMatchObject({
+      host: '0.0.0.0',
+      metrics: { token: 'scrape', allow: ['10.0.0.0/8', '192.168.1.7', 'fd00::/8'] },
+      streams: { maxPerClient: 2, maxTotal: 50 },
+      probeEverySeconds: 0,
+      cacheFill: { perClient: 10, total: 1000 },
+    });
+    for (const [variable, value] of [
+      ['METRICS_ALLOW', '10.0.0.0/33'],
+      ['METRICS_ALLOW', 'localhost'],
+      ['HOST', 'a b'],
+      ['STREAM_MAX_PER_CLIENT', '0'],
+    ]) {
+      expect(() => loadConfig({ [variable as string]: value }), `${variable}=${value}`).toThrow(
+        new RegExp(`^${variable}: `),
+      );
+    }
   });
 
   it('reads a standalone REDIS_URL', () => {

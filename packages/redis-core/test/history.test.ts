@@ -140,6 +140,18 @@ describe('history', () => {
     expect(await redis.exists('history:recent', 'history:top')).toBe(0);
   });
 
+  it('top counts a client once per query and vote window; recent keeps every search', async () => {
+    const history = createHistory({ connections, keys, now, voteWindowMs: 60_000, batchMs: 0 });
+    for (let i = 0; i < 50; i++) await history.record('prod7', '10.0.0.1');
+    for (const client of ['10.0.0.2', '10.0.0.3']) await history.record('prod7', client);
+    await history.record('prod7'); // an internal caller (no client) always counts
+    expect(await history.top(5)).toEqual([{ query: 'prod7', count: 4 }]);
+    expect(await history.recent(20)).toHaveLength(20);
+    clock += 60_000; // a new window: the same client votes again
+    await history.record('prod7', '10.0.0.1');
+    expect(await history.top(5)).toEqual([{ query: 'prod7', count: 5 }]);
+  });
+
   it('refuses empty, oversized or non-string queries and bad counts', async () => {
     const history = createHistory({ connections, keys, now });
     await expect(history.record('   ')).rejects.toBeInstanceOf(ValidationError);

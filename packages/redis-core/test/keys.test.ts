@@ -192,6 +192,40 @@ describe('createKeyspace({ cluster: true })', () => {
   });
 });
 
+describe('keys.access: what an anonymous caller may read', () => {
+  it.each([false, true])(
+    'cluster %s: the cache, query cache and catalog are public, every other space admin',
+    (cluster) => {
+      const keys = createKeyspace({ cluster });
+      const open = [
+        keys.cacheEntry('prod1'),
+        keys.queryCache('search', 'abc'),
+        keys.queryVersion(),
+        keys.product('p1'),
+        keys.products(),
+        keys.productsByPrice(),
+      ];
+      const closed = [
+        keys.statsCounters(),
+        keys.historyTop(),
+        keys.rateLimit('127.0.0.1', 1),
+        keys.workerHeartbeat(),
+        keys.lock(keys.cacheEntry('prod1')),
+        keys.cacheFence(keys.cacheEntry('prod1')),
+        keys.probe('tok'),
+        keys.probeLast(),
+        keys.probeLock(),
+        `${keys.jobsPrefix}:cache-jobs:meta`,
+        'foo',
+        'database:x',
+        '',
+      ];
+      expect(open.map((k) => keys.access(k))).toEqual(open.map(() => 'public'));
+      expect(closed.map((k) => [k, keys.access(k)])).toEqual(closed.map((k) => [k, 'admin']));
+    },
+  );
+});
+
 describe('a bad id never reaches Redis', () => {
   let server: RedisServer;
   let client: Redis;

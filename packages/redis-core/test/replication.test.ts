@@ -82,6 +82,24 @@ describe('replication of a master with two replicas', () => {
     await waitUntil(async () => (await conns.writer.exists(keys.probe(probe.token))) === 0, 1_000);
   });
 
+  it('sharedProbe: one probe per period between processes, the others read the stored result', async () => {
+    const other = createReplication({ connections: conns, keys });
+    try {
+      await master.client().del(keys.probeLock(), keys.probeLast());
+      const first = await replication.sharedProbe({ everyMs: 1000 });
+      const second = await other.sharedProbe({ everyMs: 1000 });
+      expect(first?.results.map((r) => r.arrivedMs)).toEqual([expect.any(Number), expect.any(Number)]);
+      // The lock is taken: the second process did not probe, it got the first one's result.
+      expect(second?.token).toBe(first?.token);
+      await new Promise((r) => setTimeout(r, 1000));
+      const third = await other.sharedProbe({ everyMs: 1000 });
+      expect(third?.token).not.toBe(first?.token);
+      await expect(replication.sharedProbe({ everyMs: 10 })).rejects.toThrow(/everyMs/);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('reports how many replicas acknowledged with WAIT', async () => {
     await conns.writer.set('wait:x', '1');
     expect(await replication.waitForReplicas(2, 1_000)).toEqual({ acknowledged: 2 });

@@ -20,7 +20,9 @@ export interface KeyInfo {
 const PATTERN = /^[A-Za-z0-9_.:*?{}-]{1,128}$/;
 /** Printable ASCII without spaces: what every key this package builds is made of. */
 const PRINTABLE = /^[!-~]+$/;
-const CURSOR = /^\d{1,20}(-\d{1,20})?$/;
+const CURSOR = /^(\d{1,4}-)?(\d{1,20})$/;
+/** SCAN's cursor is an unsigned 64-bit integer: Redis answers `ERR invalid cursor` past it. */
+const MAX_CURSOR = 2n ** 64n - 1n;
 const BATCH = 500;
 /** Bounds one page's work when few keys match (each SCAN walks ~COUNT buckets). */
 const MAX_SCANS_PER_PAGE = 16;
@@ -75,21 +77,30 @@ function parseTtl(pttl: unknown): number | null {
   return n >= 0 ? n : null;
 }
 
+const isNoPerm = (err: unknown) => err instanceof Error && /^NOPERM\b/.test(err.message);
+
 async function describeKeys(node: Redis, keys: string[]): Promise<KeyInfo[]> {
   if (keys.length === 0) return [];
   const pipeline = node.pipeline();
   for (const key of keys) pipeline.type(key).pttl(key).call('MEMORY', 'USAGE', key);
-  const replies = await execPipeline(pipeline);
+  const results = await pipeline.exec();
+  if (!results) throw new Error('pipeline was discarded');
   const infos: KeyInfo[] = [];
   keys.forEach((key, i) => {
-    const type = String(replies[i * 3]);
+    const own = results.slice(i * 3, i * 3 + 3);
+    // A key the Redis user may not read (ACL): SCAN lists it, but it is not ours to show.
+    if (own.some(([err]) => isNoPerm(err))) return;
+    const failed = own.find(([err]) => err);
+    if (failed) throw failed[0];
+    const replies = own.map(([, reply]) => reply);
+    const type = String(replies[0]);
     // Expired or deleted between SCAN and TYPE: not worth showing.
     if (type === 'none') return;
-    const size = replies[i * 3 + 2];
+    const size = replies[2];
     infos.push({
       key,
       type,
-      ttlMs: parseTtl(replies[i * 3 + 1]),
+      ttlMs: parseTtl(replies[1]),
       sizeBytes: size === null ? null : Number(size),
     });
   });
@@ -98,13 +109,14 @@ async function describeKeys(node: Redis, keys: string[]): Promise<KeyInfo[]> {
 
 export async function scanKeys(
   client: Client,
-  opts: { pattern?: string; cursor?: string; count?: number } = {},
+  opts: { pattern?: string; cursor?: string; count?: number; visible?: (key: string) => boolean } = {},
 ): Promise<{ cursor: string; keys: KeyInfo[] }> {
   const pattern = validatePattern(opts.pattern);
   const count = clampCount(opts.count);
   const cursorText = opts.cursor === undefined || opts.cursor === '' ? '0' : String(opts.cursor);
-  if (!CURSOR.test(cursorText)) {
-    throw new ValidationError('cursor: the value a previous page returned ("0" to start)', [
+  const digits = CURSOR.exec(cursorText)?.[2];
+  if (digits === undefined || BigInt(digits) > MAX_CURSOR) {
+    throw new ValidationError('cursor: the value a previous page returned ("0" to start, at most 2^64 - 1)', [
       { path: ['cursor'], message: 'invalid cursor' },
     ]);
   }
@@ -123,7 +135,8 @@ export async function scanKeys(
     const node = targets[nodeIndex] as Redis;
     const [next, batch] = await node.scan(scanCursor, 'MATCH', pattern, 'COUNT', count - found);
     found += batch.length;
-    keys.push(...(await describeKeys(node, batch)));
+    // Keys the caller may not see are dropped before anything else is read about them.
+    keys.push(...(await describeKeys(node, opts.visible ? batch.filter(opts.visible) : batch)));
     scanCursor = next;
     if (scanCursor === '0') {
       if (nodeIndex + 1 >= targets.length) return { cursor: '0', keys };

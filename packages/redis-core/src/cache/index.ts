@@ -2,7 +2,7 @@ import { Cluster } from 'ioredis';
 import type { RedisConnections } from '../connections/index.js';
 import { ValidationError } from '../errors.js';
 import { CircuitBreaker, guarded } from '../guard.js';
-import type { Keyspace } from '../keys/index.js';
+import type { KeyAccess, Keyspace } from '../keys/index.js';
 import type { Stats } from '../stats/index.js';
 import {
   inspectKey,
@@ -12,10 +12,11 @@ import {
   validateCachePrefix,
 } from './browser.js';
 import { encodeEntry, jitteredTtlMs } from './envelope.js';
+import { createFillBudget } from './fill-budget.js';
 import { createCacheLock } from './lock.js';
 import { createNearCache, type NearCache } from './near-cache.js';
 import { createQueryVersion, queryHash, validateQueryName } from './query.js';
-import { callLoader, createReadThrough } from './read-through.js';
+import { type Admit, callLoader, createReadThrough } from './read-through.js';
 import { cacheScripts } from './scripts.js';
 
 export type { KeyInfo } from './browser.js';
@@ -34,12 +35,22 @@ export interface CacheResult<T> {
 }
 
 export interface Cache {
+  /**
+   * `client`: who asked (an address); a miss it causes that finds nothing is stored as a negative
+   * entry only while that client is within its fill budget (CacheDeps.fill).
+   */
   getOrLoad<T>(
     id: string,
     loader: () => Promise<T | null>,
-    opts?: { ttlSeconds?: number },
+    opts?: { ttlSeconds?: number; client?: string },
   ): Promise<CacheResult<T>>;
-  getOrLoadQuery<T>(name: string, params: object, loader: () => Promise<T>): Promise<CacheResult<T>>;
+  /** `client`: as getOrLoad's; a new query entry is stored only within the client's fill budget. */
+  getOrLoadQuery<T>(
+    name: string,
+    params: object,
+    loader: () => Promise<T>,
+    opts?: { client?: string },
+  ): Promise<CacheResult<T>>;
   peek<T>(id: string): Promise<{ value: T | null; ttlMs: number | null } | null>;
   set<T>(id: string, value: T, ttlSeconds?: number): Promise<void>;
   /**
@@ -65,10 +76,12 @@ export interface Cache {
   flushEntries(): Promise<number>;
   invalidatePrefix(prefix: string): Promise<number>;
   invalidateQueries(): Promise<void>;
+  /** `scope: 'public'` lists only the keys `keys.access` says anyone may read (default: every key). */
   scanKeys(opts: {
     pattern?: string;
     cursor?: string;
     count?: number;
+    scope?: KeyAccess;
   }): Promise<{ cursor: string; keys: KeyInfo[] }>;
   inspect(key: string): Promise<(KeyInfo & { value: unknown }) | null>;
   /** The near-cache (L1) when enabled: its state, statistics and readiness. */
@@ -97,6 +110,12 @@ export interface CacheDeps {
    */
   nearCache?: { maxBytes: number; maxAgeMs?: number } | false;
   logger?: { warn(obj: object, msg?: string): void };
+  /**
+   * Bounds the entries that callers' misses create, per client and for everyone (in process,
+   * cache-fill-budget.ts): negative entries and query entries each, per window of their TTL.
+   * Only calls that name a `client` count; absent = unbounded.
+   */
+  fill?: { perClient: number; total: number };
 }
 
 const SET_BATCH = 500;
@@ -174,6 +193,22 @@ export function createCache(deps: CacheDeps): Cache {
   // The entry, its loader lock and its fence share the entry's slot: one script call.
   const invalidateKey = (key: string, version: number | '') =>
     cacheScripts.invalidate.run(client, [key, keys.lock(key), keys.cacheFence(key)], [version, FENCE_TTL_MS]);
+  // Each kind's window is the longest its entries live, so a client never has more than twice
+  // its budget of them alive.
+  const budget = deps.fill
+    ? createFillBudget({
+        perClient: checkRange('fill.perClient', deps.fill.perClient, 0),
+        total: checkRange('fill.total', deps.fill.total, 0),
+        windowMs: {
+          negative: Math.max(1, negativeTtlSeconds * 1000 * (1 + jitter)),
+          query: Math.max(1, (ttlSeconds * (1 + jitter) + graceSeconds) * 1000),
+        },
+      })
+    : null;
+  const admitNegative = (client: string | undefined): Admit | undefined =>
+    budget && client !== undefined ? (negative) => !negative || budget.admit(client, 'negative') : undefined;
+  const admitQuery = (client: string | undefined): Admit | undefined =>
+    budget && client !== undefined ? () => budget.admit(client, 'query') : undefined;
 
   /** The stored form of a value written outside the loader path (set, setMany). */
   function entryFor(value: unknown, ttl: number): { payload: string; pttl: number } {
@@ -190,16 +225,21 @@ export function createCache(deps: CacheDeps): Cache {
     loader: () => Promise<T | null>,
     ttl: number,
     onDone: (source: 'cache' | 'database', latencyMs: number) => void,
+    admit?: Admit,
   ): Promise<CacheResult<T>> {
     const started = performance.now();
-    const outcome = await readThrough.resolve(key, loader, ttl);
+    const outcome = await readThrough.resolve(key, loader, ttl, false, admit);
     const latencyMs = Math.round((performance.now() - started) * 1000) / 1000;
     onDone(outcome.source, latencyMs);
     return { ...outcome, latencyMs };
   }
 
   return {
-    async getOrLoad<T>(id: string, loader: () => Promise<T | null>, opts?: { ttlSeconds?: number }) {
+    async getOrLoad<T>(
+      id: string,
+      loader: () => Promise<T | null>,
+      opts?: { ttlSeconds?: number; client?: string },
+    ) {
       const ttl = opts?.ttlSeconds === undefined ? ttlSeconds : ttlOrDefault(opts.ttlSeconds, ttlSeconds);
       const started = performance.now();
       // Near-cache hit: answered in place, without Redis and without the read-through's promises.
@@ -207,7 +247,9 @@ export function createCache(deps: CacheDeps): Cache {
       // key names exactly one id, so a hit proves the id valid (a miss validates it below).
       const local = near === null || typeof id !== 'string' ? undefined : near.get(keys.cachePrefix + id);
       const outcome =
-        local === undefined ? await readThrough.resolve(keys.cacheEntry(id), loader, ttl, true) : undefined;
+        local === undefined
+          ? await readThrough.resolve(keys.cacheEntry(id), loader, ttl, true, admitNegative(opts?.client))
+          : undefined;
       const latencyMs = Math.round((performance.now() - started) * 1000) / 1000;
       if (outcome === undefined) {
         stats?.recordRead(id, 'cache', latencyMs);
@@ -225,7 +267,12 @@ export function createCache(deps: CacheDeps): Cache {
       return result;
     },
 
-    async getOrLoadQuery<T>(name: string, params: object, loader: () => Promise<T>) {
+    async getOrLoadQuery<T>(
+      name: string,
+      params: object,
+      loader: () => Promise<T>,
+      opts?: { client?: string },
+    ) {
       validateQueryName(name);
       const record = (source: 'cache' | 'database', latencyMs: number) => stats?.record(source, latencyMs);
       let version: string;
@@ -241,7 +288,7 @@ export function createCache(deps: CacheDeps): Cache {
         return { value, source: 'database' as const, latencyMs, ttlMs: null, cacheDown: true };
       }
       const key = keys.queryCache(name, queryHash(params, version));
-      return timed<T>(key, loader, ttlSeconds, record);
+      return timed<T>(key, loader, ttlSeconds, record, admitQuery(opts?.client));
     },
 
     async peek<T>(id: string) {
@@ -390,8 +437,9 @@ export function createCache(deps: CacheDeps): Cache {
       await guarded('invalidateQueries', () => queryVersion.bump());
     },
 
-    scanKeys(opts) {
-      return guarded('scanKeys', () => scanKeyPage(client, opts));
+    scanKeys({ scope, ...opts }) {
+      const visible = scope === 'public' ? (key: string) => keys.access(key) === 'public' : undefined;
+      return guarded('scanKeys', () => scanKeyPage(client, { ...opts, ...(visible ? { visible } : {}) }));
     },
 
     inspect(key) {

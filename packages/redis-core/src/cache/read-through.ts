@@ -34,6 +34,11 @@ export interface ReadThroughDeps {
 }
 
 type Loader = () => Promise<unknown>;
+/**
+ * Asked once a miss was loaded, before it is stored (`negative`: the loader found nothing); false
+ * = answer without storing (a client over its fill budget, cache-fill-budget.ts).
+ */
+export type Admit = (negative: boolean) => boolean;
 type Read =
   | { kind: 'fresh'; value: unknown; ttlMs: number | null; size: number }
   | { kind: 'stale'; value: unknown }
@@ -113,6 +118,7 @@ export function createReadThrough(deps: ReadThroughDeps) {
     token: string,
     loader: Loader,
     ttlSeconds: number,
+    admit?: Admit,
   ): Promise<Outcome<unknown>> {
     let value: unknown;
     let payload: string;
@@ -129,9 +135,9 @@ export function createReadThrough(deps: ReadThroughDeps) {
       } catch (err) {
         throw new LoaderError('loader returned a value that cannot be cached as JSON', { cause: err });
       }
-      if (negative && deps.negativeTtlSeconds <= 0) {
+      if ((negative && deps.negativeTtlSeconds <= 0) || (admit && !admit(negative))) {
         await lock.release(lockKey, token).catch(() => {});
-        return { value: null, source: 'database', ttlMs: null };
+        return { value, source: 'database', ttlMs: null };
       }
     } catch (err) {
       // Loader failures are never cached: free the lock so the next caller tries again.
@@ -160,6 +166,7 @@ export function createReadThrough(deps: ReadThroughDeps) {
     loader: Loader,
     ttlSeconds: number,
     ticket: number,
+    admit?: Admit,
   ): Promise<Outcome<unknown>> {
     const lockKey = keys.lock(key);
     const token = lock.newToken();
@@ -174,7 +181,7 @@ export function createReadThrough(deps: ReadThroughDeps) {
       } catch (err) {
         return onRedisFailure(err, key, loader);
       }
-      if (attempt.kind === 'acquired') return loadAndStore(key, lockKey, token, loader, ttlSeconds);
+      if (attempt.kind === 'acquired') return loadAndStore(key, lockKey, token, loader, ttlSeconds, admit);
       if (attempt.kind === 'entry') {
         const read = interpret(attempt.raw, attempt.pttl);
         if (read.kind !== 'miss') return answer(read, key, loader, ttlSeconds, ticket);
@@ -220,6 +227,7 @@ export function createReadThrough(deps: ReadThroughDeps) {
       loader: () => Promise<T | null>,
       ttlSeconds: number,
       nearChecked = false,
+      admit?: Admit,
     ): Promise<Outcome<T>> {
       if (!nearChecked && near) {
         const local = near.get(key);
@@ -235,7 +243,9 @@ export function createReadThrough(deps: ReadThroughDeps) {
         return (await onRedisFailure(err, key, loader)) as Outcome<T>;
       }
       if (read.kind !== 'miss') return answer(read, key, loader, ttlSeconds, ticket) as Outcome<T>;
-      return (await flights.run(key, () => loadThroughLock(key, loader, ttlSeconds, ticket))) as Outcome<T>;
+      return (await flights.run(key, () =>
+        loadThroughLock(key, loader, ttlSeconds, ticket, admit),
+      )) as Outcome<T>;
     },
   };
 }

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 
@@ -49,6 +50,16 @@ export interface AppConfig {
   databaseUrl?: string;
   /** CHANGE_STREAM_SLOT: the logical replication slot the worker consumes (postgres store). */
   changeStreamSlot: string;
+  /** HOST: the address the API listens on (loopback unless set; the Docker image sets 0.0.0.0). */
+  host: string;
+  /** METRICS_TOKEN / METRICS_ALLOW: who may scrape /metrics. */
+  metrics: { token?: string; allow: string[] };
+  /** STREAM_MAX_PER_CLIENT / STREAM_MAX_TOTAL: open event streams per client address and per process. */
+  streams: { maxPerClient: number; maxTotal: number };
+  /** REPLICATION_PROBE_EVERY_SECONDS: the API's own probe period (0 = off). */
+  probeEverySeconds: number;
+  /** CACHE_FILL_PER_CLIENT / CACHE_FILL_TOTAL: entries misses may create per TTL window. */
+  cacheFill: { perClient: number; total: number };
   worker: {
     concurrency: number;
     refreshEverySeconds: number;
@@ -166,6 +177,23 @@ const hostPortList = z
   )
   .transform((items) => items.map((s) => parseHostPort(s) as HostPort));
 
+/** An IPv4/IPv6 address, or one with a prefix length (`10.0.0.0/8`, `fd00::/8`). */
+function isAddressOrCidr(value: string): boolean {
+  const [address = '', bits, extra] = value.split('/');
+  const family = isIP(address);
+  if (family === 0 || extra !== undefined) return false;
+  if (bits === undefined) return true;
+  return /^\d{1,3}$/.test(bits) && Number(bits) <= (family === 6 ? 128 : 32);
+}
+
+const addressList = z
+  .string()
+  .transform(commaList)
+  .refine(
+    (items) => items.every(isAddressOrCidr),
+    'must be a comma list of IP addresses or CIDRs (10.0.0.0/8)',
+  );
+
 const envSchema = z.object({
   REDIS_URL: optional(redisUrl),
   REDIS_REPLICA_URLS: optional(redisUrlList),
@@ -184,7 +212,23 @@ const envSchema = z.object({
     z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 characters of letters, digits, _ . -'),
   ),
   QUEUE_REDIS_URL: optional(redisUrl),
+  HOST: optional(
+    z
+      .string()
+      .trim()
+      .refine(
+        (v) => isIP(v) !== 0 || /^[A-Za-z0-9.-]{1,253}$/.test(v),
+        'must be an IP address or a host name',
+      ),
+  ),
   PORT: integer(1, 65535, 8090),
+  METRICS_TOKEN: optional(z.string()),
+  METRICS_ALLOW: optional(addressList),
+  STREAM_MAX_PER_CLIENT: integer(1, 1000, 4),
+  STREAM_MAX_TOTAL: integer(1, 100_000, 200),
+  REPLICATION_PROBE_EVERY_SECONDS: integer(0, 3600, 5),
+  CACHE_FILL_PER_CLIENT: integer(0, 1_000_000, 100),
+  CACHE_FILL_TOTAL: integer(0, 100_000_000, 10_000),
   CACHE_TTL_SECONDS: integer(1, 31_536_000, 60),
   CACHE_TTL_JITTER: decimal(0, 0.5, 0.1),
   CACHE_NEGATIVE_TTL_SECONDS: integer(0, 86_400, 10),
@@ -278,7 +322,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   return {
     topology: topologyFrom(e),
     ...(e.QUEUE_REDIS_URL === undefined ? {} : { queueRedisUrl: e.QUEUE_REDIS_URL }),
+    host: e.HOST ?? '127.0.0.1',
     port: e.PORT,
+    metrics: {
+      ...(e.METRICS_TOKEN === undefined ? {} : { token: e.METRICS_TOKEN }),
+      allow: e.METRICS_ALLOW ?? ['127.0.0.1', '::1'],
+    },
+    streams: { maxPerClient: e.STREAM_MAX_PER_CLIENT, maxTotal: e.STREAM_MAX_TOTAL },
+    probeEverySeconds: e.REPLICATION_PROBE_EVERY_SECONDS,
+    cacheFill: { perClient: e.CACHE_FILL_PER_CLIENT, total: e.CACHE_FILL_TOTAL },
     cacheTtlSeconds: e.CACHE_TTL_SECONDS,
     cacheTtlJitter: e.CACHE_TTL_JITTER,
     negativeTtlSeconds: e.CACHE_NEGATIVE_TTL_SECONDS,

@@ -12,7 +12,13 @@ import { loadScript } from '../lua-script.js';
  * the cache from `top`, so "Prod1" and "prod1" must stay distinct.
  */
 export interface History {
-  record(query: string): Promise<void>;
+  /**
+   * Adds a search to `recent`, and one to its count in `top` unless `client` (an address) already
+   * counted for this query within the vote window: a client is one voice per query per window,
+   * so repeating a read cannot steer what warm-top warms. Without `client` (internal callers)
+   * every record counts.
+   */
+  record(query: string, client?: string): Promise<void>;
   /** Newest first; `at` is the time of the search in epoch milliseconds. */
   recent(n?: number): Promise<{ query: string; at: number }[]>;
   /** Most searched first. */
@@ -37,6 +43,13 @@ export interface HistoryDeps {
    * per batch of requests. A search shows in `recent`/`top` at most this much later.
    */
   batchMs?: number;
+  /** How long a client's vote for a query lasts in `top` counting (default one hour). */
+  voteWindowMs?: number;
+  /**
+   * Distinct (client, query) pairs remembered per window (default 100,000, a few MB at most):
+   * past it, new pairs do not count until the next window, so memory stays bounded.
+   */
+  maxVoters?: number;
   /** Clock, for tests. */
   now?: () => number;
 }
@@ -56,6 +69,26 @@ function checkCount(n: unknown, what: string): number {
   return n;
 }
 
+/** Remembers which client already voted for which query in the current fixed window. */
+function createVoteWindow(opts: { windowMs: number; maxPairs: number; now: () => number }) {
+  let startedAt = opts.now();
+  let voted = new Set<string>();
+  return {
+    /** True the first time `client` votes for `query` in this window (and remembers it). */
+    first(client: string, query: string): boolean {
+      const at = opts.now();
+      if (at - startedAt >= opts.windowMs) {
+        startedAt = at;
+        voted = new Set();
+      }
+      const pair = `${client}\0${query}`;
+      if (voted.has(pair) || voted.size >= opts.maxPairs) return false;
+      voted.add(pair);
+      return true;
+    },
+  };
+}
+
 export function createHistory(deps: HistoryDeps): History {
   const { connections, keys } = deps;
   const maxRecent = deps.maxRecent ?? 20;
@@ -70,6 +103,11 @@ export function createHistory(deps: HistoryDeps): History {
   const recentKey = keys.historyRecent();
   const topKey = keys.historyTop();
 
+  const votes = createVoteWindow({
+    windowMs: deps.voteWindowMs ?? 3_600_000,
+    maxPairs: deps.maxVoters ?? 100_000,
+    now,
+  });
   const batchMs = deps.batchMs ?? 20;
   if (!Number.isFinite(batchMs) || batchMs < 0) throw new RangeError('batchMs must be a number >= 0');
 
@@ -80,7 +118,7 @@ export function createHistory(deps: HistoryDeps): History {
   const writes = (() => {
     let batch: { entries: Entry[]; counts: Map<string, number>; done: Promise<void> } | null = null;
     return {
-      add(entry: Entry, query: string): Promise<void> {
+      add(entry: Entry, query: string, counts: boolean): Promise<void> {
         if (!batch) {
           const current = {
             entries: [] as Entry[],
@@ -100,7 +138,7 @@ export function createHistory(deps: HistoryDeps): History {
         if (batch.entries.length >= 2 * maxRecent)
           batch.entries.splice(0, batch.entries.length - maxRecent + 1);
         batch.entries.push(entry);
-        batch.counts.set(query, (batch.counts.get(query) ?? 0) + 1);
+        if (counts) batch.counts.set(query, (batch.counts.get(query) ?? 0) + 1);
         return batch.done;
       },
     };
@@ -122,7 +160,7 @@ export function createHistory(deps: HistoryDeps): History {
   }
 
   return {
-    record(query) {
+    record(query, client) {
       // Not async: the API calls this on every read, and the batch's promise is returned as is.
       if (typeof query !== 'string') return Promise.reject(new ValidationError('query must be a string'));
       const trimmed = query.trim().replace(/\s+/g, ' ');
@@ -130,7 +168,11 @@ export function createHistory(deps: HistoryDeps): History {
       if (trimmed.length > MAX_QUERY_LENGTH)
         return Promise.reject(new ValidationError(`query must be at most ${MAX_QUERY_LENGTH} characters`));
       // Serialized when written: only the newest maxRecent of a batch are.
-      return writes.add({ query: trimmed, at: now() }, trimmed);
+      return writes.add(
+        { query: trimmed, at: now() },
+        trimmed,
+        client === undefined || votes.first(client, trimmed),
+      );
     },
 
     async recent(n = 10) {

@@ -134,7 +134,22 @@ export interface Keyspace {
 
   /** BullMQ key prefix: `bull`, or `{bull}` in cluster mode (BullMQ needs one slot per queue). */
   readonly jobsPrefix: string;
+
+  /** `lock:repl:probe`: taken by the API instance that runs this period's replication probe. */
+  probeLock(): string;
+  /** `repl:probe:last`: the latest shared probe result, read by every API instance. */
+  probeLast(): string;
+
+  /**
+   * Who may read a key through the key browser: `public` for the cache and the catalog (`data:`,
+   * the query cache, `db:`; their cluster names too), `admin` for every other key space (queues,
+   * rate limits, worker, stats, history, locks, fences, probes) and any key this package does
+   * not build. The one place this is decided: listings and single reads both ask it.
+   */
+  access(key: string): KeyAccess;
 }
+
+export type KeyAccess = 'public' | 'admin';
 
 export function createKeyspace(opts: { cluster?: boolean } = {}): Keyspace {
   const cluster = opts.cluster === true;
@@ -148,6 +163,8 @@ export function createKeyspace(opts: { cluster?: boolean } = {}): Keyspace {
   const categoryPrefix = `${db}:category:`;
   const cachePrefix = 'data:' as const;
   const rateLimitPrefix = 'ratelimit:' as const;
+  // `cache:query:` covers the query entries and their version counter, never `cache:fence:`.
+  const publicPrefixes = [cachePrefix, `${query}:`, `${db}:`];
 
   return {
     cluster,
@@ -221,5 +238,11 @@ export function createKeyspace(opts: { cluster?: boolean } = {}): Keyspace {
     worker: (name) => `worker:${validateToken(name, 'worker key')}`,
 
     jobsPrefix: cluster ? '{bull}' : 'bull',
+
+    probeLock: () => 'lock:repl:probe',
+    probeLast: () => 'repl:probe:last',
+
+    access: (key) =>
+      typeof key === 'string' && publicPrefixes.some((prefix) => key.startsWith(prefix)) ? 'public' : 'admin',
   };
 }

@@ -49,6 +49,12 @@ export interface ProbeResult {
 export interface Replication {
   status(): Promise<ReplicationStatus>;
   probe(timeoutMs?: number): Promise<ProbeResult>;
+  /**
+   * One probe per `everyMs` for every process that calls this: the caller that takes the short
+   * lock (`keys.probeLock()`, SET NX PX) probes and stores the result (`keys.probeLast()`), the
+   * others read the stored one. Resolves with the newest stored result, null before the first.
+   */
+  sharedProbe(opts: { everyMs: number; timeoutMs?: number }): Promise<ProbeResult | null>;
   /** WAIT on the writer's connection: how many replicas acknowledged every write made so far. */
   waitForReplicas(n: number, timeoutMs: number): Promise<{ acknowledged: number; perMaster?: number[] }>;
   /** Closes the node clients this module opened (sentinel, cluster and discovered nodes). */
@@ -263,6 +269,35 @@ export function createReplication(deps: { connections: RedisConnections; keys: K
     return { token, writtenAt, results };
   }
 
+  async function sharedProbe(opts: { everyMs: number; timeoutMs?: number }): Promise<ProbeResult | null> {
+    const { everyMs, timeoutMs = 2000 } = opts;
+    if (!Number.isInteger(everyMs) || everyMs < 100 || everyMs > 3_600_000) {
+      throw new ValidationError('everyMs must be an integer 100-3600000');
+    }
+    const writer = connections.writer;
+    // A little under the period: a timer firing a few ms early still finds the lock gone.
+    const won = await writer.set(
+      keys.probeLock(),
+      String(process.pid),
+      'PX',
+      Math.floor(everyMs * 0.9),
+      'NX',
+    );
+    if (won === 'OK') {
+      const result = await probe(timeoutMs);
+      // Kept a few periods: when no instance probes any more, the last result goes too.
+      await writer.set(keys.probeLast(), JSON.stringify(result), 'PX', Math.max(60_000, everyMs * 3));
+      return result;
+    }
+    const stored = await writer.get(keys.probeLast());
+    if (stored === null) return null;
+    try {
+      return JSON.parse(stored) as ProbeResult;
+    } catch {
+      return null; // written by something else: no figure rather than a wrong one
+    }
+  }
+
   async function waitForReplicas(
     n: number,
     timeoutMs: number,
@@ -295,6 +330,7 @@ export function createReplication(deps: { connections: RedisConnections; keys: K
   return {
     status,
     probe,
+    sharedProbe,
     waitForReplicas,
     close: () => nodes.close(),
   };

@@ -13,6 +13,7 @@ import type {
 import { type Product, ValidationError } from '@app/redis-core';
 import type { AppContext } from '../../context.js';
 import { notFound } from '../../http/app-error.js';
+import { clientAddress } from '../../http/client-address.js';
 import { type AnyRoute, defineRoute, round2 } from '../../http/route.js';
 import { errors, idParams } from '../../http/schemas.js';
 import { afterOriginDelay } from '../data/origin.js';
@@ -227,11 +228,14 @@ export function catalogRoutes(ctx: AppContext): AnyRoute[] {
         ...errors.badRequest,
         ...errors.unavailable,
       },
-      handler: async ({ query }, _req, res) => {
+      handler: async ({ query }, req, res) => {
         const limit = query.limit ?? 20;
         const q = query.q.toLowerCase();
-        const result = await cache.getOrLoadQuery<Product[]>('search', { q, limit }, () =>
-          afterOriginDelay(originDelayMs, () => catalog.searchByName(q, { limit })),
+        const result = await cache.getOrLoadQuery<Product[]>(
+          'search',
+          { q, limit },
+          () => afterOriginDelay(originDelayMs, () => catalog.searchByName(q, { limit })),
+          { client: clientAddress(req) },
         );
         const products = result.value ?? [];
         const answer: SearchResponse = {
@@ -255,7 +259,7 @@ export function catalogRoutes(ctx: AppContext): AnyRoute[] {
         ...errors.badRequest,
         ...errors.unavailable,
       },
-      handler: async ({ query }, _req, res) => {
+      handler: async ({ query }, req, res) => {
         checkRange(query.min, query.max);
         const offset = decodeCursor(query.cursor);
         if (offset === null) throw new ValidationError('cursor: not a cursor from a previous page');
@@ -267,8 +271,11 @@ export function catalogRoutes(ctx: AppContext): AnyRoute[] {
           offset,
           limit: query.limit ?? 20,
         };
-        const result = await cache.getOrLoadQuery<ProductPage>('products', filter, () =>
-          afterOriginDelay(originDelayMs, () => queryProducts(catalog, filter)),
+        const result = await cache.getOrLoadQuery<ProductPage>(
+          'products',
+          filter,
+          () => afterOriginDelay(originDelayMs, () => queryProducts(catalog, filter)),
+          { client: clientAddress(req) },
         );
         const page = result.value ?? { count: 0, products: [], nextOffset: null };
         const answer: ProductsResponse = {

@@ -1,5 +1,6 @@
 import type { NodeStatus as NodeStatusBody, ProbeResponse, ReplicationResponse } from '@app/api-types';
-import type { NodeStatus, Replication } from '@app/redis-core';
+import type { NodeStatus, ProbeResult, Replication } from '@app/redis-core';
+import type { ProbeSchedule } from './probe-schedule.js';
 
 function nodeBody(n: NodeStatus): NodeStatusBody {
   return {
@@ -15,19 +16,45 @@ function nodeBody(n: NodeStatus): NodeStatusBody {
   };
 }
 
+function probeBody(p: ProbeResult): ProbeResponse {
+  return {
+    token: p.token,
+    written_at: p.writtenAt,
+    ...(p.error ? { error: p.error } : {}),
+    results: p.results.map((r) => ({
+      url: r.url,
+      arrived_ms: r.arrivedMs,
+      ...(r.error ? { error: r.error } : {}),
+    })),
+  };
+}
+
 /**
- * Replication status in the API's shape, remembering the last probe made through this app so
- * the monitor shows it next to the status (GET /api/replication and the SSE `replication` event).
+ * Replication status in the API's shape, with the newest probe (the periodic one any API
+ * instance ran, or an admin's on-demand one through this app), so the monitor shows a live
+ * arrival time next to the status (GET /api/replication and the SSE `replication` event).
  */
 export interface ReplicationView {
   status(): Promise<ReplicationResponse>;
   probe(timeoutMs?: number): Promise<ProbeResponse>;
+  /** Stops the periodic probe (app shutdown). */
+  close(): void;
 }
 
-export function createReplicationView(replication: Replication): ReplicationView {
-  let lastProbe: ProbeResponse | undefined;
+export function createReplicationView(
+  replication: Replication,
+  schedule: Pick<ProbeSchedule, 'latest' | 'stop'>,
+): ReplicationView {
+  let onDemand: ProbeResult | undefined;
+  const newest = (): ProbeResult | undefined => {
+    const periodic = schedule.latest() ?? undefined;
+    if (!periodic || !onDemand) return periodic ?? onDemand;
+    return periodic.writtenAt >= onDemand.writtenAt ? periodic : onDemand;
+  };
   return {
     async status() {
+      // Read first: the status call marks the schedule watched and may start its first round.
+      const lastProbe = newest();
       const s = await replication.status();
       return {
         topology: s.topology,
@@ -43,22 +70,13 @@ export function createReplicationView(replication: Replication): ReplicationView
             }
           : {}),
         checked_at: s.checkedAt,
-        ...(lastProbe ? { last_probe: lastProbe } : {}),
+        ...(lastProbe ? { last_probe: probeBody(lastProbe) } : {}),
       };
     },
     async probe(timeoutMs) {
-      const p = await replication.probe(timeoutMs);
-      lastProbe = {
-        token: p.token,
-        written_at: p.writtenAt,
-        ...(p.error ? { error: p.error } : {}),
-        results: p.results.map((r) => ({
-          url: r.url,
-          arrived_ms: r.arrivedMs,
-          ...(r.error ? { error: r.error } : {}),
-        })),
-      };
-      return lastProbe;
+      onDemand = await replication.probe(timeoutMs);
+      return probeBody(onDemand);
     },
+    close: () => schedule.stop(),
   };
 }

@@ -62,7 +62,7 @@ export function replicationRoutes(view: ReplicationView): AnyRoute[] {
       method: 'get',
       path: '/api/replication',
       tag: 'replication',
-      summary: 'Role, link, offsets and lag of the master and every replica',
+      summary: 'Role, link, offsets and lag of the master and every replica, with the latest probe',
       responses: { 200: { description: 'Status', schema: replicationResponse }, ...errors.unavailable },
       handler: async (_input, _req, res) => {
         res.json(await view.status());
@@ -72,11 +72,15 @@ export function replicationRoutes(view: ReplicationView): AnyRoute[] {
       method: 'post',
       path: '/api/replication/probe',
       tag: 'replication',
+      admin: true,
       summary: 'Write a token on the master and time its arrival on each replica',
+      description:
+        'Admin only: it writes to the master. Everyone sees the periodic probe the API runs itself (REPLICATION_PROBE_EVERY_SECONDS) as `last_probe` of GET /api/replication.',
       request: { body: probeBody },
       responses: {
         200: { description: 'Arrival per replica', schema: probeResponse },
         ...errors.badRequest,
+        ...errors.unauthorized,
         ...errors.unavailable,
       },
       handler: async ({ body }, _req, res) => {

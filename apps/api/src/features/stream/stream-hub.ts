@@ -2,6 +2,8 @@ import type { JobEvent, JobEventKind, StreamErrorPayload } from '@app/api-types'
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import type { JobEventSource } from '../../deps.js';
+import { AppError } from '../../http/app-error.js';
+import { clientAddress } from '../../http/client-address.js';
 import { mapError } from '../../http/error-handler.js';
 import { withTimeout } from '../../http/timeout.js';
 
@@ -18,13 +20,41 @@ export interface StreamHubOptions {
   sourceTimeoutMs: number;
   /** A client whose unsent buffer exceeds this is dropped (it would otherwise grow without bound). */
   maxBufferedBytes?: number;
+  /** Open streams one client address may hold (STREAM_MAX_PER_CLIENT); the next one is a 429. */
+  maxPerClient: number;
+  /** Open streams this instance holds for everyone (STREAM_MAX_TOTAL); the next one is a 429. */
+  maxTotal: number;
+  /**
+   * A client that has not taken what was written for this long (its socket stays full: it stopped
+   * reading) is dropped, before its buffer reaches maxBufferedBytes.
+   */
+  stalledMs?: number;
+  /**
+   * A stream is ended after this long (EventSource reconnects by itself after `retry`): a
+   * forgotten tab cannot hold a slot forever, and each reconnection passes the bounds again.
+   */
+  maxAgeMs?: number;
 }
 
 export interface StreamHub {
   handle(req: Request, res: Response): void;
   clientCount(): number;
+  /** Streams dropped since start, by reason (a client that was too slow or stalled, too old). */
+  dropped(): Readonly<Record<DropReason, number>>;
   /** Ends every stream and stops the ticker (graceful shutdown). */
   close(): void;
+}
+
+export type DropReason = 'slow' | 'stalled' | 'max_age';
+
+/** What the 429 of a refused stream asks the client to wait (a slot frees when a stream ends). */
+export const STREAM_RETRY_AFTER_SECONDS = 10;
+
+interface Client {
+  address: string;
+  /** When a write last found the socket full (write() returned false) and it has not drained since. */
+  blockedSince: number | null;
+  ageTimer: NodeJS.Timeout | null;
 }
 
 const frame = (event: string, data: unknown) => `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
@@ -51,8 +81,12 @@ function parseMaybeJson(value: unknown): unknown {
 export function createStreamHub(opts: StreamHubOptions): StreamHub {
   const intervalMs = opts.intervalMs ?? 1000;
   const heartbeatMs = opts.heartbeatMs ?? 15_000;
-  const maxBuffered = opts.maxBufferedBytes ?? 1024 * 1024;
-  const clients = new Set<Response>();
+  const maxBuffered = opts.maxBufferedBytes ?? 256 * 1024;
+  const stalledMs = opts.stalledMs ?? 30_000;
+  const maxAgeMs = opts.maxAgeMs ?? 10 * 60_000;
+  const clients = new Map<Response, Client>();
+  const perAddress = new Map<string, number>();
+  const dropped: Record<DropReason, number> = { slow: 0, stalled: 0, max_age: 0 };
   const lastFrames = new Map<string, string>();
   let ticker: NodeJS.Timeout | undefined;
   let heartbeat: NodeJS.Timeout | undefined;
@@ -60,15 +94,34 @@ export function createStreamHub(opts: StreamHubOptions): StreamHub {
   let closed = false;
 
   function send(chunk: string): void {
-    for (const res of clients) {
-      if (res.writableLength > maxBuffered) {
-        opts.logger.warn('SSE client too slow, disconnected');
-        drop(res);
-        res.end();
+    const now = Date.now();
+    for (const [res, client] of clients) {
+      const reason: DropReason | null =
+        res.writableLength > maxBuffered
+          ? 'slow'
+          : client.blockedSince !== null && now - client.blockedSince > stalledMs
+            ? 'stalled'
+            : null;
+      if (reason) {
+        opts.logger.warn({ reason, buffered: res.writableLength }, 'SSE client not reading, disconnected');
+        end(res, reason);
         continue;
       }
-      res.write(chunk);
+      if (!res.write(chunk) && client.blockedSince === null) {
+        client.blockedSince = now;
+        res.once('drain', () => {
+          client.blockedSince = null;
+        });
+      }
     }
+  }
+
+  /** Ends a stream the server gives up on; the socket goes too (a client not reading never would). */
+  function end(res: Response, reason: DropReason): void {
+    dropped[reason]++;
+    drop(res);
+    res.end();
+    if (reason !== 'max_age') res.socket?.destroySoon();
   }
 
   async function tick(): Promise<void> {
@@ -112,8 +165,24 @@ export function createStreamHub(opts: StreamHubOptions): StreamHub {
   }
 
   function drop(res: Response): void {
+    const client = clients.get(res);
+    if (!client) return;
     clients.delete(res);
+    if (client.ageTimer) clearTimeout(client.ageTimer);
+    const left = (perAddress.get(client.address) ?? 1) - 1;
+    if (left > 0) perAddress.set(client.address, left);
+    else perAddress.delete(client.address);
     if (clients.size === 0) stop();
+  }
+
+  /** Null when a new stream from this address fits both bounds, else why not. */
+  function refusal(address: string): string | null {
+    if (clients.size >= opts.maxTotal)
+      return `the server holds its maximum of ${opts.maxTotal} event streams`;
+    if ((perAddress.get(address) ?? 0) >= opts.maxPerClient) {
+      return `at most ${opts.maxPerClient} event streams per client`;
+    }
+    return null;
   }
 
   const kinds: JobEventKind[] = ['added', 'active', 'progress', 'completed', 'failed'];
@@ -141,6 +210,13 @@ export function createStreamHub(opts: StreamHubOptions): StreamHub {
         res.status(503).json({ error: 'server is shutting down', code: 'E_SHUTTING_DOWN' });
         return;
       }
+      const address = clientAddress(req);
+      const refused = refusal(address);
+      if (refused) {
+        throw new AppError(429, 'E_TOO_MANY_STREAMS', `${refused}: close one or retry later`, {
+          headers: { 'Retry-After': String(STREAM_RETRY_AFTER_SECONDS) },
+        });
+      }
       res.status(200);
       res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
       res.setHeader('Cache-Control', 'no-cache, no-transform');
@@ -150,19 +226,26 @@ export function createStreamHub(opts: StreamHubOptions): StreamHub {
       req.socket.setNoDelay(true);
       // Tells EventSource how long to wait before reconnecting, then whatever we already know.
       res.write(`retry: 3000\n: connected\n\n${[...lastFrames.values()].join('')}`);
-      clients.add(res);
+      const client: Client = { address, blockedSince: null, ageTimer: null };
+      client.ageTimer = setTimeout(() => end(res, 'max_age'), maxAgeMs);
+      client.ageTimer.unref();
+      clients.set(res, client);
+      perAddress.set(address, (perAddress.get(address) ?? 0) + 1);
       const cleanup = () => drop(res);
       req.on('close', cleanup);
       res.on('error', cleanup);
       start();
     },
     clientCount: () => clients.size,
+    dropped: () => ({ ...dropped }),
     close() {
       closed = true;
       stop();
       for (const [kind, listener] of listeners) opts.jobEvents?.off(kind, listener as never);
-      for (const res of clients) res.end();
-      clients.clear();
+      for (const res of [...clients.keys()]) {
+        drop(res);
+        res.end();
+      }
     },
   };
 }
