@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { ADMIN_TOKEN } from './api.js';
+import { BOUNDARY_NUMBERS } from './boundary-requests.js';
 
 /** One generated HTTP request. */
 export interface FuzzRequest {
@@ -186,6 +187,7 @@ function queryArb(validIds: string[]): fc.Arbitrary<string> {
       '1001',
       '100000',
       '9999999999999999999',
+      ...BOUNDARY_NUMBERS,
       '-5',
       '1.5',
       'price',
