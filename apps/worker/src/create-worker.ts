@@ -6,6 +6,7 @@
 import { hostname } from 'node:os';
 import {
   bullConnection,
+  type ChangeStreamStatus,
   checkQueueRedisPolicy,
   createQueue,
   defaultJobOptions,
@@ -42,6 +43,8 @@ export interface CreateWorkerDeps extends JobDeps {
   keys: JobDeps['keys'] & Parameters<typeof startHeartbeat>[0]['keys'];
   settings: WorkerSettings;
   logger: Logger;
+  /** The postgres store's change-stream consumer status, carried by every heartbeat. */
+  changeStream?: () => ChangeStreamStatus;
 }
 
 export interface CacheWorker {
@@ -199,6 +202,7 @@ export async function createWorker(deps: CreateWorkerDeps): Promise<CacheWorker>
       concurrency: settings.concurrency,
       active,
       startedAt,
+      ...(deps.changeStream ? { changeStream: deps.changeStream() } : {}),
     }),
   });
 

@@ -6,6 +6,7 @@
  */
 import { ConfigError, createConnections, redactUrl } from '@app/redis-core';
 import { pino } from 'pino';
+import { startChangeStream, type WorkerChangeStream } from './change-stream.js';
 import { loadWorkerConfig } from './config.js';
 import { createWorker } from './create-worker.js';
 import { createServices } from './services.js';
@@ -39,6 +40,19 @@ async function main() {
     );
   }
 
+  // The postgres store: every committed change of the products table invalidates the cache,
+  // whoever wrote it. Every worker runs a consumer; PostgreSQL lets one stream, the others stand by.
+  let changeStream: WorkerChangeStream | null = null;
+  if (services.store.postgres && app.databaseUrl) {
+    changeStream = startChangeStream({
+      databaseUrl: app.databaseUrl,
+      pool: services.store.postgres.pool,
+      cache: services.cache,
+      logger: logger.child({ component: 'change-stream' }),
+      slotName: app.changeStreamSlot,
+    });
+  }
+
   const worker = await createWorker({
     connection: connections.queueConnectionOptions(),
     prefix: services.keys.jobsPrefix,
@@ -51,6 +65,7 @@ async function main() {
     originDelayMs: app.originDelayMs,
     settings,
     logger,
+    ...(changeStream ? { changeStream: () => changeStream.status() } : {}),
   });
 
   let stopping = false;
@@ -63,6 +78,7 @@ async function main() {
     logger.info({ signal }, 'shutting down: finishing running jobs');
     worker
       .close()
+      .then(() => changeStream?.stop())
       .then(() => services.close())
       .then(() => connections.close())
       .then(

@@ -4,7 +4,7 @@
  */
 import type { Cache, Catalog, History, Keyspace, Product, RedisClient, Stats } from '@app/redis-core';
 
-export type WarmCatalog = Pick<Catalog, 'list' | 'getMany' | 'byCategory'>;
+export type WarmCatalog = Pick<Catalog, 'list' | 'getManyVersioned' | 'byCategory'>;
 export type WarmCache = Pick<Cache, 'setMany'>;
 export type HotStats = Pick<Stats, 'hotIds'>;
 export type TopHistory = Pick<History, 'top'>;

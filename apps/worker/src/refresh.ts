@@ -2,7 +2,7 @@
  * TTL refresh (refresh-ahead): reload hot cache entries before they expire, so a key that is read
  * steadily never turns into a miss. "Hot" = read within the last `hotWindowMs` (stats.hotIds,
  * recorded by the API's cache on every read). Bounded work per run: at most `limit` ids, checked
- * with one pipelined PTTL per batch, then one getMany + setMany for those that need it.
+ * with one pipelined PTTL per batch, then one getManyVersioned + setMany for those that need it.
  */
 import { DEFAULT_WARM_BATCH_SIZE, type JobSummary, readCacheTtls } from '@app/redis-core';
 import type { HotStats, Keyspace, Product, RedisClient, WarmCache, WarmCatalog } from './ports.js';
@@ -10,7 +10,7 @@ import type { ReportProgress } from './warm.js';
 import { progressOf, summarize } from './warm.js';
 
 export interface RefreshDeps {
-  catalog: Pick<WarmCatalog, 'getMany'>;
+  catalog: Pick<WarmCatalog, 'getManyVersioned'>;
   cache: WarmCache;
   stats: HotStats;
   /** The writer: cache entries' PTTL is read where they are written. */
@@ -70,15 +70,16 @@ export async function refreshHotEntries(
     expiring += due.length;
     if (due.length > 0) {
       if (deps.originDelayMs) await sleep(deps.originDelayMs);
-      // From the master, not a lagging replica (see warm.ts loadBatch). readStartedAt, taken before
-      // the read, lets setMany skip an entry a catalog write invalidated meanwhile.
-      const readStartedAt = Date.now();
-      const products = await deps.catalog.getMany(due, { consistent: true });
-      const entries = products
-        .filter((p): p is Product => p !== null)
-        .map((p): [string, Product] => [p.id, p]);
+      // From the master, not a lagging replica (see warm.ts loadBatch). The versions read let
+      // setMany skip an entry whose product a newer change invalidated meanwhile.
+      const readAt = performance.now();
+      const read = await deps.catalog.getManyVersioned(due, { consistent: true });
+      const found = read.filter((v): v is { product: Product; version: number } => v !== null);
+      const entries = found.map((v): [string, Product] => [v.product.id, v.product]);
       const written =
-        entries.length > 0 ? await deps.cache.setMany(entries, undefined, { readStartedAt }) : 0;
+        entries.length > 0
+          ? await deps.cache.setMany(entries, undefined, { versions: found.map((v) => v.version), readAt })
+          : 0;
       items += written;
       fenced += entries.length - written;
       gone += due.length - entries.length;

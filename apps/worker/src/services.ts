@@ -1,8 +1,8 @@
 /** The redis-core modules the worker's jobs use, built from one config and one set of connections. */
+import { createCatalogStore } from '@app/catalog-postgres';
 import {
   type AppConfig,
   createCache,
-  createCatalog,
   createHistory,
   createKeyspace,
   createStats,
@@ -13,7 +13,9 @@ import type { Logger } from './ports.js';
 export function createServices(config: AppConfig, connections: RedisConnections, logger: Logger) {
   const keys = createKeyspace({ cluster: connections.isCluster });
   const stats = createStats({ connections, keys });
-  const catalog = createCatalog({ connections, keys });
+  // CATALOG_STORE: the seed's Redis layout (default) or PostgreSQL (its migrations run on first use).
+  const store = createCatalogStore({ config, connections, keys, logger });
+  const catalog = store.catalog;
   const history = createHistory({ connections, keys });
   // The worker only writes entries (setMany): no stats of its own, no near cache.
   const cache = createCache({
@@ -30,11 +32,13 @@ export function createServices(config: AppConfig, connections: RedisConnections,
     keys,
     stats,
     catalog,
+    store,
     history,
     cache,
     async close() {
       cache.close();
       await stats.close();
+      await store.close();
     },
   };
 }

@@ -2,11 +2,14 @@
  * Cache warming: load products from the catalog in batches (one MGET per batch through
  * catalog.getMany, never one round trip per item) and write them with cache.setMany, which applies
  * the cache's TTL and jitter. Re-running a warm job rewrites the same entries, so a retry is safe.
- * Each setMany gets the time its batch was read (readStartedAt): an entry a catalog write
- * invalidated after that read is skipped (counted as `fenced`) instead of written back stale.
+ * Each setMany gets the catalog version of every product it read: an entry whose product a newer
+ * change invalidated meanwhile is skipped (counted as `fenced`) instead of written back stale.
+ * Versions, not clocks: nothing read after a write is ever skipped.
  */
 import { DEFAULT_WARM_BATCH_SIZE, type JobProgressInfo, type JobSummary, validateId } from '@app/redis-core';
 import type { Product, TopHistory, WarmCache, WarmCatalog } from './ports.js';
+
+type Versioned = { product: Product; version: number } | null;
 
 export type ReportProgress = (progress: JobProgressInfo) => Promise<void>;
 
@@ -34,22 +37,31 @@ export function summarize(items: number, startedAt: number, extra: Record<string
   return { items, ms, itemsPerSec: ms > 0 ? Math.round((items / ms) * 1000) : items, ...extra };
 }
 
-function present(products: (Product | null)[]): [string, Product][] {
-  return products.filter((p): p is Product => p !== null).map((p) => [p.id, p]);
+/** The products found, as setMany entries and their versions (same order). */
+function present(read: Versioned[]): { entries: [string, Product][]; versions: number[] } {
+  const found = read.filter((v): v is NonNullable<Versioned> => v !== null);
+  return { entries: found.map((v) => [v.product.id, v.product]), versions: found.map((v) => v.version) };
+}
+
+async function writeFenced(
+  deps: WarmDeps,
+  read: Versioned[],
+  readAt: number,
+): Promise<{ found: number; written: number }> {
+  const { entries, versions } = present(read);
+  const written = entries.length > 0 ? await deps.cache.setMany(entries, undefined, { versions, readAt }) : 0;
+  return { found: entries.length, written };
 }
 
 /**
  * Loads from the master (consistent): a lagging replica could hand back a product older than a
  * write that just invalidated its entry, and warming would put the stale value back for a TTL.
  */
-async function loadBatch(
-  deps: WarmDeps,
-  ids: string[],
-): Promise<{ products: (Product | null)[]; readStartedAt: number }> {
+async function loadBatch(deps: WarmDeps, ids: string[]): Promise<{ products: Versioned[]; readAt: number }> {
   if (deps.originDelayMs) await sleep(deps.originDelayMs);
-  // Taken before the read: a write (and its invalidation) after this instant fences the entry.
-  const readStartedAt = Date.now();
-  return { products: await deps.catalog.getMany(ids, { consistent: true }), readStartedAt };
+  // This process's monotonic clock, only to drop a batch older than the fences live.
+  const readAt = performance.now();
+  return { products: await deps.catalog.getManyVersioned(ids, { consistent: true }), readAt };
 }
 
 async function* inBatches(ids: readonly string[], size: number): AsyncGenerator<string[]> {
@@ -69,12 +81,11 @@ async function warmIds(
   let fenced = 0;
   for await (const ids of batches) {
     if (ids.length === 0) continue;
-    const { products, readStartedAt } = await loadBatch(deps, ids);
-    const entries = present(products);
-    const written = entries.length > 0 ? await deps.cache.setMany(entries, undefined, { readStartedAt }) : 0;
+    const { products, readAt } = await loadBatch(deps, ids);
+    const { found, written } = await writeFenced(deps, products, readAt);
     items += written;
-    fenced += entries.length - written;
-    missing += ids.length - entries.length;
+    fenced += found - written;
+    missing += ids.length - found;
     done += ids.length;
     await report(progressOf(Math.min(done, total), total));
   }
@@ -109,7 +120,6 @@ export async function warmCategory(
   // byCategory already loads the products of a page in one batch, so each page is written as is.
   for (let offset = 0; ; offset += batchSize) {
     if (deps.originDelayMs) await sleep(deps.originDelayMs);
-    const readStartedAt = Date.now();
     const page = await deps.catalog.byCategory(opts.category, {
       offset,
       limit: batchSize,
@@ -117,10 +127,15 @@ export async function warmCategory(
       consistent: true,
     });
     total = page.count;
-    const entries = present(page.products);
-    const written = entries.length > 0 ? await deps.cache.setMany(entries, undefined, { readStartedAt }) : 0;
+    // The page gives the ids; the versioned read gives what is written and the versions it fences by.
+    const readAt = performance.now();
+    const read = await deps.catalog.getManyVersioned(
+      page.products.map((p) => p.id),
+      { consistent: true },
+    );
+    const { found, written } = await writeFenced(deps, read, readAt);
     items += written;
-    fenced += entries.length - written;
+    fenced += found - written;
     await report(progressOf(Math.min(offset + page.products.length, total), total));
     if (page.products.length === 0 || offset + batchSize >= total) break;
   }

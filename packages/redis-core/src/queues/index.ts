@@ -18,6 +18,7 @@ import { ValidationError } from '../errors.js';
 export { readCacheTtls } from './cache-ttl.js';
 export { checkQueueRedisPolicy, type QueuePolicyCheck } from './policy.js';
 export {
+  type ChangeStreamStatus,
   newWorkerId,
   readWorkerStatus,
   recordWorkerResult,
