@@ -56,11 +56,37 @@ describe('batched entry reads', () => {
     expect(missing).toEqual([null, -2]);
   });
 
-  it('keeps a lone read a plain GET + PTTL', async () => {
+  it('sends a lone read as one command (the script with one key: its GET and PTTL inside)', async () => {
     const reader = createEntryReader(client);
     const before = await calls();
     expect(await reader.read('data:b2')).toEqual(['"two"', -1]);
-    expect(delta(before, await calls())).toEqual({ get: 1, pttl: 1 });
+    expect(delta(before, await calls())).toEqual({ evalsha: 1, mget: 1, pttl: 1 });
+  });
+
+  it('sends a read at once when nothing is in flight (no event-loop hop), reads asked together still in one call', async () => {
+    const reader = createEntryReader(client);
+    const sent: number[] = [];
+    const spied = client.sendCommand.bind(client);
+    client.sendCommand = ((command: { name: string; args: unknown[] }) => {
+      if (command.name === 'evalsha') sent.push(Number(command.args[1]));
+      return spied(command as never);
+    }) as typeof client.sendCommand;
+    try {
+      // Scheduled before the read: it runs first in the check phase, so the read is on the wire
+      // only if it left without waiting for setImmediate (no event-loop hop while idle).
+      let sentAtImmediate = -1;
+      setImmediate(() => {
+        sentAtImmediate = sent.length;
+      });
+      const first = reader.read('data:b1');
+      await new Promise((resolve) => setImmediate(resolve));
+      const later = [reader.read('data:b2'), reader.read('data:none'), reader.read('data:b1')];
+      await Promise.all([first, ...later]);
+      expect(sentAtImmediate).toBe(1);
+      expect(sent).toEqual([1, 3]);
+    } finally {
+      client.sendCommand = spied;
+    }
   });
 
   it('fails only the read of a key of the wrong type', async () => {

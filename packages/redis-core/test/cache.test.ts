@@ -63,7 +63,7 @@ afterAll(async () => {
 });
 
 describe('getOrLoad', () => {
-  it('misses then hits with GET + PTTL only, TTL counting down, plain JSON stored', async () => {
+  it('misses then hits with one read (value + PTTL) only, TTL counting down, plain JSON stored', async () => {
     const cache = makeCache();
     const product = { id: 'prod1', name: 'Smartphone Premium', price: 899.99, category: 'electronics' };
     let loads = 0;
@@ -81,7 +81,8 @@ describe('getOrLoad', () => {
     const before = await commandCalls(raw);
     const second = await cache.getOrLoad('prod1', loader);
     const after = await commandCalls(raw);
-    expect(callsBetween(before, after)).toEqual({ get: 1, pttl: 1 });
+    // One command, one round trip: the read script with one key (its GET and PTTL inside).
+    expect(callsBetween(before, after)).toEqual({ evalsha: 1, mget: 1, pttl: 1 });
     expect(second).toMatchObject({ value: product, source: 'cache' });
     expect(second.latencyMs).toBeGreaterThan(0);
 

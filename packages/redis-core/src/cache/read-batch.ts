@@ -3,12 +3,19 @@ import { execPipeline } from '../guard.js';
 import { cacheScripts } from './scripts.js';
 
 /**
- * The hit path's Redis read (GET + PTTL of one entry), coalesced: the reads asked for during
- * one turn of the event loop go out together. One read alone is a pipelined GET + PTTL; two or
- * more are ONE `EVALSHA cache-read-n` carrying all their keys (one MGET, a PTTL each inside),
- * answered by one reply. Measured (docs/benchmarks.md) the batch costs the Node process about
- * half the CPU of a plain GET per read (one command object, one socket write, one reply for the
- * whole batch) and Redis less than GET + PTTL per read. Every read is still one round trip.
+ * The hit path's Redis read (GET + PTTL of one entry), coalesced only when reads pile up:
+ * - nothing in flight: the reads of the current synchronous run leave at once (from
+ *   `process.nextTick`), so a lone caller pays no event-loop hop. Waiting for the loop's check
+ *   phase made our hit 0.72x the best peer at 1 read in flight (docs/benchmarks.md);
+ * - reads in flight: the reads asked for during the rest of the loop turn are collected and
+ *   leave together from `setImmediate`.
+ * Every call is ONE `EVALSHA cache-read-n` carrying its keys (one MGET, a PTTL each inside),
+ * answered by one reply, a lone read included: one command and one reply cost Node less than a
+ * pipelined GET + PTTL (two commands, a Pipeline object, two replies), which was the slowest of
+ * the ways measured at 1 read in flight. Measured (docs/benchmarks.md) a batch costs the Node
+ * process about half the CPU of a plain GET per read (one command object, one socket write, one
+ * reply for the whole batch) and Redis less than GET + PTTL per read. Every read is still one
+ * round trip.
  *
  * A key Redis refuses (WRONGTYPE) fails only its own read. Redis Cluster keeps one pipelined
  * GET + PTTL per read: a script's keys must share a slot, and cache keys are spread on purpose.
@@ -50,12 +57,11 @@ export function createEntryReader(client: Redis | Cluster): EntryReader {
 
   let pending: Waiter[] = [];
   let scheduled = false;
-
-  function sendOne(waiter: Waiter): void {
-    readOne(waiter.key).then(waiter.resolve, waiter.reject);
-  }
+  /** Calls sent and not answered yet: 0 means a new read can leave without waiting. */
+  let inFlight = 0;
 
   function sendMany(batch: Waiter[]): void {
+    inFlight++;
     cacheScripts.readMany
       .run(
         client,
@@ -64,6 +70,7 @@ export function createEntryReader(client: Redis | Cluster): EntryReader {
       )
       .then(
         (reply) => {
+          inFlight--;
           const values = reply as unknown[];
           for (let i = 0; i < batch.length; i++) {
             const waiter = batch[i] as Waiter;
@@ -73,6 +80,7 @@ export function createEntryReader(client: Redis | Cluster): EntryReader {
           }
         },
         (err: unknown) => {
+          inFlight--;
           for (const waiter of batch) waiter.reject(err);
         },
       );
@@ -82,16 +90,10 @@ export function createEntryReader(client: Redis | Cluster): EntryReader {
     scheduled = false;
     const all = pending;
     pending = [];
-    if (all.length === 1) {
-      sendOne(all[0] as Waiter);
-      return;
-    }
     const calls = Math.max(Math.ceil(all.length / MAX_READ_BATCH), all.length >= MIN_SPLIT ? 2 : 1);
     const size = Math.ceil(all.length / calls);
     for (let i = 0; i < all.length; i += size) {
-      const batch = calls === 1 ? all : all.slice(i, i + size);
-      if (batch.length === 1) sendOne(batch[0] as Waiter);
-      else sendMany(batch);
+      sendMany(calls === 1 ? all : all.slice(i, i + size));
     }
   }
 
@@ -101,9 +103,11 @@ export function createEntryReader(client: Redis | Cluster): EntryReader {
         pending.push({ key, resolve, reject });
         if (!scheduled) {
           scheduled = true;
-          // setImmediate rather than nextTick: the reads started by every socket event of this
-          // loop turn (many HTTP requests) share one call instead of one call per request.
-          setImmediate(flush);
+          // Idle: leave after the current synchronous run (its reads still share one call).
+          // Busy: setImmediate, so the reads started by every socket event of this loop turn
+          // (many HTTP requests) share one call instead of one call per request.
+          if (inFlight === 0) process.nextTick(flush);
+          else setImmediate(flush);
         }
       });
     },
