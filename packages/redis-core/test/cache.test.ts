@@ -251,10 +251,10 @@ describe('getOrLoad', () => {
     expect(await stored('cache:query:fill-search:*')).toBe(5);
     expect(await stored('data:ghost-b*')).toBe(3);
     expect(await stored('data:ghost-internal')).toBe(1);
-    // An entry that was stored is a hit as before: GET + PTTL, nothing else.
+    // An entry that was stored is a hit as before: one read (value and PTTL), nothing else.
     const before = await commandCalls(raw);
     expect((await cache.getOrLoad('ghost-a0', async () => null, { client: 'a' })).source).toBe('cache');
-    expect(callsBetween(before, await commandCalls(raw))).toEqual({ get: 1, pttl: 1 });
+    expect(callsBetween(before, await commandCalls(raw))).toEqual({ evalsha: 1, mget: 1, pttl: 1 });
   });
 
   it('grace: a logically expired entry is served stale and reloaded once (across instances)', async () => {
