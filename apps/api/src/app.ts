@@ -4,6 +4,8 @@ import type { AppDeps } from './deps.js';
 import { cacheKeyRoutes } from './features/cache-keys/routes.js';
 import { catalogRoutes } from './features/catalog/routes.js';
 import { dataRoutes } from './features/data/routes.js';
+import { registerChangeStreamMetrics } from './features/health/change-stream-metrics.js';
+import { createChangeStreamView } from './features/health/change-stream-view.js';
 import { healthRoutes } from './features/health/routes.js';
 import { historyRoutes } from './features/history/routes.js';
 import { readJobs } from './features/jobs/jobs-view.js';
@@ -57,6 +59,9 @@ export function createApp(deps: AppDeps): ApiApp {
       logger: deps.logger.child({ component: 'replication-probe' }),
     }),
   );
+  // CATALOG_STORE=postgres: the workers' change-stream consumer, for readiness and /metrics.
+  const changeStream = createChangeStreamView(deps);
+  if (deps.catalogStore?.kind === 'postgres') registerChangeStreamMetrics(metrics.registry, changeStream);
   const hub = createStreamHub({
     sources: {
       stats: () => readStats(ctx),
@@ -84,7 +89,7 @@ export function createApp(deps: AppDeps): ApiApp {
       perClient: deps.config.streams.maxPerClient,
       total: deps.config.streams.maxTotal,
     }),
-    ...healthRoutes(ctx),
+    ...healthRoutes(ctx, changeStream),
     ...metricsRoutes(metrics, metricsAccess(deps.config.metrics)),
     ...docs.routes,
   );
@@ -151,6 +156,7 @@ export function createApp(deps: AppDeps): ApiApp {
   app.shutdown = () => {
     hub.close();
     replicationView.close();
+    changeStream.close();
     accessLog.close();
   };
   app.streamClients = () => hub.clientCount();

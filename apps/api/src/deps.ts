@@ -1,3 +1,4 @@
+import type { CatalogStoreChoice } from '@app/catalog-postgres';
 import type {
   AppConfig,
   Cache,
@@ -22,6 +23,8 @@ export interface AppDeps {
   connections: RedisConnections;
   keys: Keyspace;
   catalog: Catalog;
+  /** Which store the catalog is (and, for postgres, its ping and version); absent = the Redis store. */
+  catalogStore?: CatalogStoreChoice;
   cache: Cache;
   stats: Stats;
   history: History;

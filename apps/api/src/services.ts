@@ -1,7 +1,7 @@
+import { createCatalogStore } from '@app/catalog-postgres';
 import {
   type AppConfig,
   createCache,
-  createCatalog,
   createConnections,
   createHistory,
   createJobProducer,
@@ -50,7 +50,14 @@ export function createServices(
   });
   const keys = createKeyspace({ cluster: connections.isCluster });
   const stats = createStats({ connections, keys });
-  const catalog = createCatalog({ connections, keys });
+  // CATALOG_STORE: the seed's Redis layout (default) or PostgreSQL (migrations run on first use).
+  const catalogStore = createCatalogStore({
+    config,
+    connections,
+    keys,
+    logger: logger.child({ component: 'catalog' }),
+  });
+  const catalog = catalogStore.catalog;
   const cache = createCache({
     connections,
     keys,
@@ -89,6 +96,7 @@ export function createServices(
     connections,
     keys,
     catalog,
+    catalogStore,
     cache,
     stats,
     history,
@@ -103,6 +111,7 @@ export function createServices(
       cache.close();
       await bounded(replication.close(), 1000, 'closing replication node clients', logger);
       await bounded(connections.close(), 2000, 'closing Redis connections', logger);
+      await bounded(catalogStore.close(), 2000, 'closing the catalog database pool', logger);
     },
   };
 }

@@ -30,7 +30,8 @@ export interface ListResponse {
 /** GET /api/db/product/:id */
 export interface ProductResponse {
   data: Product;
-  source: 'redis_db';
+  /** The catalog's store: `redis_db` (the seed's Redis layout) or `postgres` (CATALOG_STORE=postgres). */
+  source: 'redis_db' | 'postgres';
 }
 
 export type CategorySort = 'price' | '-price' | 'name';

@@ -28,6 +28,29 @@ export interface ReadyResponse {
   warnings?: string[];
   /** What failed, when not ready. */
   details?: Record<string, string>;
+  /** CATALOG_STORE=postgres: whether PostgreSQL answers (catalog reads need it; cache hits do not). */
+  database?: 'up' | 'down';
+  /** CATALOG_STORE=postgres: the workers' change-stream consumer (null: no worker reports one). */
+  change_stream?: ChangeStreamView | null;
+}
+
+/** The active change-stream consumer as the API reports it (from the workers' heartbeats). */
+export interface ChangeStreamView {
+  /** `streaming`, or the best state any worker reports (`standby`, `starting`, `retrying`). */
+  state: string;
+  slot: string;
+  worker_id: string;
+  /** Workers running a consumer (one streams, the others stand by). */
+  consumers: number;
+  lag_bytes: number | null;
+  events_per_second: number;
+  events: number;
+  commits: number;
+  latency_ms: { p50: number | null; p99: number | null; samples: number };
+  slot_recreations: number;
+  namespace_flushes: number;
+  last_error: string | null;
+  recent: { ids: string[]; truncated: boolean; at: number; latency_ms: number }[];
 }
 
 // ---------------------------------------------------------------- server-sent events (GET /api/stream)

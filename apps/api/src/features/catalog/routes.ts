@@ -51,10 +51,15 @@ export function catalogRoutes(ctx: AppContext): AnyRoute[] {
   const { catalog, cache } = ctx;
   const originDelayMs = ctx.config.originDelayMs;
 
-  /** After a catalog write, the entry and every cached query built from the old data go. */
+  /**
+   * After a catalog write, the entry and every cached query built from the old data go. The
+   * entry's fence rises to the product's version after the write, so a bulk warm that read it
+   * before cannot put it back (the postgres store's change stream invalidates again, harmlessly).
+   */
   const invalidateAfterWrite = async (id: string) => {
     try {
-      await Promise.all([cache.invalidate(id), cache.invalidateQueries()]);
+      const version = await catalog.fenceVersion(id);
+      await Promise.all([cache.invalidate(id, { version }), cache.invalidateQueries()]);
     } catch (err) {
       // The write itself succeeded; failing the request would make the client retry a done write.
       ctx.logger.error({ err, id }, 'cache invalidation after a catalog write failed');
@@ -116,7 +121,7 @@ export function catalogRoutes(ctx: AppContext): AnyRoute[] {
       handler: async ({ params }, _req, res) => {
         const product = await catalog.get(params.id);
         if (!product) throw notFound(`product '${params.id}' not found`);
-        const answer: ProductResponse = { data: product, source: 'redis_db' };
+        const answer: ProductResponse = { data: product, source: catalog.source };
         res.json(answer);
       },
     }),

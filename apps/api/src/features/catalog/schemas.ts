@@ -60,7 +60,7 @@ export const listResponse = z
   .object({ count: z.number().int(), ids: z.array(z.string()) })
   .meta({ id: 'ListResponse' });
 export const productResponse = z
-  .object({ data: productResponseSchema, source: z.literal('redis_db') })
+  .object({ data: productResponseSchema, source: z.enum(['redis_db', 'postgres']) })
   .meta({ id: 'ProductResponse' });
 export const categoryResponse = z
   .object({ category: z.string(), count: z.number().int(), products })

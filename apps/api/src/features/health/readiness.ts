@@ -1,7 +1,8 @@
-import type { ReadyResponse } from '@app/api-types';
+import type { ChangeStreamView, ReadyResponse } from '@app/api-types';
 import { checkQueueRedisPolicy, type RedisClient } from '@app/redis-core';
 import type { AppContext } from '../../context.js';
 import { withTimeout } from '../../http/timeout.js';
+import type { ChangeStreamViewSource } from './change-stream-view.js';
 
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
@@ -10,7 +11,8 @@ const message = (err: unknown) => (err instanceof Error ? err.message : String(e
  * being down or evicting is reported as a warning: reads and writes keep working without it.
  */
 export async function checkReadiness(
-  ctx: Pick<AppContext, 'connections' | 'jobs' | 'config'>,
+  ctx: Pick<AppContext, 'connections' | 'jobs' | 'config' | 'catalogStore'>,
+  changeStream?: ChangeStreamViewSource,
 ): Promise<ReadyResponse> {
   const timeoutMs = ctx.config.commandTimeoutMs;
   const details: Record<string, string> = {};
@@ -64,6 +66,28 @@ export async function checkReadiness(
     }
   }
 
+  // The postgres store: reported, not required (cache hits need no database, and the API must
+  // not be taken out of rotation because the database or the worker is away).
+  let database: 'up' | 'down' | undefined;
+  let stream: ChangeStreamView | null | undefined;
+  const ping = ctx.catalogStore?.ping;
+  if (ping) {
+    database = await withTimeout(ping(), timeoutMs * 2, 'PostgreSQL')
+      .then(() => 'up' as const)
+      .catch((err: unknown) => {
+        details.database = message(err);
+        warnings.push(`PostgreSQL unavailable: catalog reads and cache misses answer 503 (${message(err)})`);
+        return 'down' as const;
+      });
+    stream =
+      redisUp && changeStream ? await changeStream.refresh().catch(() => changeStream.current()) : null;
+    if (stream?.state !== 'streaming') {
+      warnings.push(
+        'no worker streams the PostgreSQL change stream: writes made outside the API are not invalidated yet',
+      );
+    }
+  }
+
   for (const replica of ctx.connections.replicas) {
     if (!replica.healthy) warnings.push(`replica ${replica.url} is not healthy: reads go to the master`);
   }
@@ -75,5 +99,6 @@ export async function checkReadiness(
     ...(redisUp ? { redis_latency_ms: latency } : {}),
     ...(warnings.length > 0 ? { warnings } : {}),
     ...(Object.keys(details).length > 0 ? { details } : {}),
+    ...(database ? { database, change_stream: stream ?? null } : {}),
   };
 }

@@ -2,6 +2,7 @@ import type { ConfigResponse, HealthResponse } from '@app/api-types';
 import { z } from 'zod';
 import type { AppContext } from '../../context.js';
 import { type AnyRoute, defineRoute } from '../../http/route.js';
+import type { ChangeStreamViewSource } from './change-stream-view.js';
 import { checkReadiness } from './readiness.js';
 
 const healthResponse = z.object({ status: z.literal('ok') }).meta({ id: 'HealthResponse' });
@@ -13,6 +14,35 @@ const readyResponse = z
     redis_latency_ms: z.number().optional(),
     warnings: z.array(z.string()).optional(),
     details: z.record(z.string(), z.string()).optional(),
+    database: z.enum(['up', 'down']).optional().meta({ description: 'CATALOG_STORE=postgres only' }),
+    change_stream: z
+      .object({
+        state: z.string(),
+        slot: z.string(),
+        worker_id: z.string(),
+        consumers: z.number().int(),
+        lag_bytes: z.number().nullable(),
+        events_per_second: z.number(),
+        events: z.number(),
+        commits: z.number(),
+        latency_ms: z.object({ p50: z.number().nullable(), p99: z.number().nullable(), samples: z.number() }),
+        slot_recreations: z.number(),
+        namespace_flushes: z.number(),
+        last_error: z.string().nullable(),
+        recent: z.array(
+          z.object({
+            ids: z.array(z.string()),
+            truncated: z.boolean(),
+            at: z.number(),
+            latency_ms: z.number(),
+          }),
+        ),
+      })
+      .nullable()
+      .optional()
+      .meta({
+        description: "CATALOG_STORE=postgres only: the workers' change-stream consumer (null: none reports)",
+      }),
   })
   .meta({ id: 'ReadyResponse' });
 const configResponse = z
@@ -29,7 +59,7 @@ const configResponse = z
   })
   .meta({ id: 'ConfigResponse' });
 
-export function healthRoutes(ctx: AppContext): AnyRoute[] {
+export function healthRoutes(ctx: AppContext, changeStream?: ChangeStreamViewSource): AnyRoute[] {
   return [
     defineRoute({
       method: 'get',
@@ -54,7 +84,7 @@ export function healthRoutes(ctx: AppContext): AnyRoute[] {
         503: { description: 'Redis is down', schema: readyResponse },
       },
       handler: async (_input, _req, res) => {
-        const ready = await checkReadiness(ctx);
+        const ready = await checkReadiness(ctx, changeStream);
         res.status(ready.status === 'ready' ? 200 : 503).json(ready);
       },
     }),

@@ -1,0 +1,54 @@
+import { Gauge, type Registry } from 'prom-client';
+import type { ChangeStreamViewSource } from './change-stream-view.js';
+
+/**
+ * The postgres store's change stream in /metrics, from the view the API keeps (no Redis call per
+ * scrape). Absent values (no consumer reported yet) leave the gauge unset.
+ */
+export function registerChangeStreamMetrics(registry: Registry, source: ChangeStreamViewSource): void {
+  const gauge = (
+    name: string,
+    help: string,
+    value: () => number | null | undefined,
+    labelNames: string[] = [],
+  ) =>
+    new Gauge({
+      name,
+      help,
+      labelNames,
+      registers: [registry],
+      collect() {
+        const v = value();
+        if (v === null || v === undefined) this.reset();
+        else this.set(v);
+      },
+    });
+  gauge('change_stream_up', '1 when a worker streams the PostgreSQL change stream, else 0', () =>
+    source.current()?.state === 'streaming' ? 1 : 0,
+  );
+  gauge(
+    'change_stream_slot_lag_bytes',
+    'WAL the replication slot holds back (server position - confirmed)',
+    () => source.current()?.lag_bytes,
+  );
+  gauge(
+    'change_stream_events_per_second',
+    'Product changes applied per second (last 10 s)',
+    () => source.current()?.events_per_second,
+  );
+  gauge(
+    'change_stream_commit_to_invalidation_p50_ms',
+    'Commit to Redis invalidation, median (ms)',
+    () => source.current()?.latency_ms.p50,
+  );
+  gauge(
+    'change_stream_commit_to_invalidation_p99_ms',
+    'Commit to Redis invalidation, 99th percentile (ms)',
+    () => source.current()?.latency_ms.p99,
+  );
+  gauge(
+    'change_stream_slot_recreations',
+    'Replication slots the active consumer created (each flushes the cache)',
+    () => source.current()?.slot_recreations,
+  );
+}
