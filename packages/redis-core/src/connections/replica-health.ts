@@ -1,6 +1,31 @@
 import type { Redis } from 'ioredis';
 import { isRedisConnectionError } from '../errors.js';
-import { parseReplicationInfo } from '../info-parser.js';
+import { parseReplicationInfo, type ReplicationInfo } from '../info-parser.js';
+
+/**
+ * Replicas acknowledge the replication stream to their master every second. A replica the master
+ * has not heard from for longer than this is cut off from it, even while it still reports its
+ * link up (it notices only after repl-timeout, 60 s) and its lag in bytes stays small because few
+ * writes happened: without this, such a replica serves old data for up to a minute
+ * (docs/reliability.md#partitions).
+ */
+export const MAX_ACK_SILENCE_SECONDS = 2;
+
+/**
+ * How long, by the master's count, the replica this client is connected to has not acknowledged;
+ * null when the master lists no replica at that address (NAT, or not connected yet).
+ */
+export function ackSilenceSeconds(
+  client: { stream?: { remoteAddress?: string; remotePort?: number } | null },
+  masterReplicas: ReplicationInfo['replicas'],
+): number | null {
+  const plain = (ip: string) => ip.replace(/^::ffff:/, '');
+  const address = client.stream?.remoteAddress;
+  const port = client.stream?.remotePort;
+  if (!address || !port) return null;
+  const entry = masterReplicas.find((r) => plain(r.host) === plain(address) && r.port === port);
+  return entry?.lagSeconds ?? null;
+}
 
 /** What the reader knows about one replica it may read from. */
 export interface ReplicaState {
@@ -99,16 +124,16 @@ export class ReplicaHealth {
 
   async #checkAll(): Promise<void> {
     const { writer, timeoutMs } = this.#opts;
-    let masterOffset: number | null = null;
+    let master: ReplicationInfo | null = null;
     try {
-      masterOffset = parseReplicationInfo(await withTimeout(writer.info('replication'), timeoutMs)).offset;
+      master = parseReplicationInfo(await withTimeout(writer.info('replication'), timeoutMs));
     } catch {
       // Master unreachable: lag is unknown, replicas are judged on their own link only.
     }
-    await Promise.all(this.#opts.replicas.map((r) => this.#checkOne(r, masterOffset)));
+    await Promise.all(this.#opts.replicas.map((r) => this.#checkOne(r, master)));
   }
 
-  async #checkOne(replica: ReplicaState, masterOffset: number | null): Promise<void> {
+  async #checkOne(replica: ReplicaState, master: ReplicationInfo | null): Promise<void> {
     // A previous INFO still unanswered: the replica is hung (e.g. paused); it was marked down
     // when that check timed out, and piling up more INFO calls would only queue behind it.
     if (this.#pending.has(replica)) return;
@@ -117,17 +142,18 @@ export class ReplicaHealth {
     try {
       const info = parseReplicationInfo(await withTimeout(call, this.#opts.timeoutMs));
       const linkUp = info.role === 'replica' && info.linkStatus === 'up';
-      const lag = masterOffset === null ? null : Math.max(0, masterOffset - info.offset);
+      const lag = master === null ? null : Math.max(0, master.offset - info.offset);
+      const silence = master === null ? null : ackSilenceSeconds(replica.client, master.replicas);
+      const cutOff = silence !== null && silence > MAX_ACK_SILENCE_SECONDS;
       const wasHealthy = replica.healthy;
       replica.reachable = true;
       replica.lagBytes = lag;
       replica.checkedAt = Date.now();
-      replica.healthy = linkUp && (lag === null || lag <= this.#opts.maxLagBytes);
+      replica.healthy = linkUp && !cutOff && (lag === null || lag <= this.#opts.maxLagBytes);
       if (replica.healthy) delete replica.lastError;
-      else
-        replica.lastError = linkUp
-          ? `lag ${lag} bytes > ${this.#opts.maxLagBytes}`
-          : `role ${info.role}, link ${info.linkStatus ?? 'n/a'}`;
+      else if (!linkUp) replica.lastError = `role ${info.role}, link ${info.linkStatus ?? 'n/a'}`;
+      else if (cutOff) replica.lastError = `no acknowledgement to the master for ${silence} s`;
+      else replica.lastError = `lag ${lag} bytes > ${this.#opts.maxLagBytes}`;
       if (wasHealthy && !replica.healthy) {
         this.#opts.logger?.warn(
           { replica: replica.url, reason: replica.lastError },
