@@ -7,6 +7,7 @@ import { cacheReadSuite } from './suites/cache-read.js';
 import { catalogSuite } from './suites/catalog.js';
 import { httpSuite } from './suites/http.js';
 import { invalidationSuite } from './suites/invalidation.js';
+import { postgresSuite } from './suites/postgres.js';
 import { stampedeSuite } from './suites/stampede.js';
 import { warmSuite } from './suites/warm.js';
 
@@ -17,6 +18,7 @@ export const SUITES: Record<string, (cfg: BenchConfig) => Promise<SuiteResult>> 
   warm: warmSuite,
   stampede: stampedeSuite,
   catalog: catalogSuite,
+  postgres: postgresSuite,
 };
 
 /**
