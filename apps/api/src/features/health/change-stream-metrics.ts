@@ -3,7 +3,7 @@ import type { ChangeStreamViewSource } from './change-stream-view.js';
 
 /**
  * The postgres store's change stream in /metrics, from the view the API keeps (no Redis call per
- * scrape). Absent values (no consumer reported yet) leave the gauge unset.
+ * scrape). A value nobody measured yet (no consumer, no commit) is NaN.
  */
 export function registerChangeStreamMetrics(registry: Registry, source: ChangeStreamViewSource): void {
   const gauge = (
@@ -19,8 +19,8 @@ export function registerChangeStreamMetrics(registry: Registry, source: ChangeSt
       registers: [registry],
       collect() {
         const v = value();
-        if (v === null || v === undefined) this.reset();
-        else this.set(v);
+        // Nothing measured yet reads NaN (Prometheus' "no value"), never a made-up 0.
+        this.set(v ?? Number.NaN);
       },
     });
   gauge('change_stream_up', '1 when a worker streams the PostgreSQL change stream, else 0', () =>
