@@ -8,11 +8,13 @@ import { catalogSuite } from './suites/catalog.js';
 import { httpSuite } from './suites/http.js';
 import { invalidationSuite } from './suites/invalidation.js';
 import { postgresSuite } from './suites/postgres.js';
+import { readSweepSuite } from './suites/read-sweep.js';
 import { stampedeSuite } from './suites/stampede.js';
 import { warmSuite } from './suites/warm.js';
 
 export const SUITES: Record<string, (cfg: BenchConfig) => Promise<SuiteResult>> = {
   'cache-read': cacheReadSuite,
+  'read-sweep': readSweepSuite,
   invalidation: invalidationSuite,
   http: httpSuite,
   warm: warmSuite,

@@ -1,209 +1,232 @@
+import { BENTO_ISSUE_111, PEER_CONFIGS } from './lib/peers.js';
+import type { BenchReport, Row, SuiteResult } from './lib/report.js';
+import { SWEEP_LEVELS, SWEEP_PEERS, sweepRowId } from './suites/read-sweep.js';
+
 /**
- * The hand-written parts of docs/benchmarks.md; the tables come from the run itself
- * (docs/benchmarks.json). Figures quoted here are those of the committed run.
+ * The hand-written parts of docs/benchmarks.md. Every figure in them is read from the run's
+ * report (docs/benchmarks.json) when the page is rendered; the text itself states none
+ * (bench/test/prose.test.ts renders a fixture and fails on a figure that is not in the data).
  */
-export const INTRO = `
+
+type Report = Pick<BenchReport, 'suites' | 'config' | 'durationSec' | 'machine' | 'versions' | 'targets'>;
+
+const suiteOf = (r: Report, id: string): SuiteResult | undefined =>
+  r.suites.find((s) => s.id === id && !s.skipped);
+const rowOf = (r: Report, suite: string, id: string): Row | undefined =>
+  suiteOf(r, suite)?.rows.find((x) => x.id === id);
+const NA = '(not measured in this run)';
+const fixed = (v: number | undefined, digits: number) =>
+  v === undefined || !Number.isFinite(v) ? 'n/a' : v.toFixed(digits);
+const times = (row: Row | undefined) => (row?.vsBaseline ? `${row.vsBaseline.median.toFixed(2)}x` : 'n/a');
+const ops = (row: Row | undefined) => (row ? Math.round(row.median).toLocaleString('en') : 'n/a');
+const target = (r: Report, id: string) => r.targets.find((t) => t.id === id);
+
+export function intro(r: Report): string {
+  const c = r.config as Record<string, number>;
+  const peers = PEER_CONFIGS.map((p) => `| ${p.peer} | ${p.config} | [docs](${p.doc}) |`).join('\n');
+  return `
 How our cache compares with what a user would pick instead (bentocache, cache-manager with
-@keyv/redis) and with the limit (a raw ioredis GET + JSON.parse, Express with one GET,
-redis-benchmark), measured side by side in one run of \`pnpm bench\`.
+@keyv/redis), each in the fastest configuration its own docs give, and with baselines doing the
+same work as ours (raw ioredis, a bare Express handler, redis-benchmark), measured side by side in
+one run of \`pnpm bench\`. Every figure in the prose below is read from this run's
+[benchmarks.json](./benchmarks.json) when the page is rendered.
 
 ## How it is measured
 
-- Every suite starts its own redis-server(s) through @app/testing, never the shared 6379.
+- Every suite starts its own redis-server(s) through @app/testing, never the shared one.
 - Variants run in interleaved rounds (A B C, then B C A, …) so that noise from the other
-  processes on this 2-core machine hits all of them alike. Each figure is the median over the
-  rounds with its min–max spread; a ratio is computed per round (both sides measured in the
-  same round) and then its median is taken.
+  processes on this ${r.machine.cores}-core machine hits all of them alike. Each figure is the median
+  over the rounds with its min–max spread; a ratio is computed per round (both sides measured in
+  the same round) and then its median is taken.
 - Next to each throughput figure is the CPU one operation costs (Node process and Redis, from
   \`process.cpuUsage()\` and \`INFO cpu\`): on a busy machine ops/s swing with the neighbours, CPU
   per operation much less, and it shows *where* a variant spends its time.
 - "Another process" is a real second Node process (writers, stampede callers, HTTP servers).
-- Nothing is tuned per target: the sizes are the issue's (10,000 keys of 300-byte JSON,
-  64 in flight; 100,000 products; 1,000 concurrent misses; autocannon -c 50).
+- Sizes of this run: ${c.keys?.toLocaleString('en')} keys of ${c.valueBytes}-byte JSON with ${c.concurrency} reads
+  in flight (and the sweep's levels), ${c.warmCount?.toLocaleString('en')} products warmed,
+  ${c.stampedeConcurrency?.toLocaleString('en')} concurrent misses, autocannon with ${c.httpConnections} connections,
+  ${c.rounds} rounds per comparison. Nothing is tuned per target.
 
-Run it: \`pnpm bench\` (about 3–4 minutes) writes this page and
+## Peers and baselines
+
+| peer | configuration | source |
+| --- | --- | --- |
+${peers}
+
+- bentocache's fast L1 mode (\`serialize: false\`: values kept as objects, like our near-cache's
+  shared frozen values) does not work with a Redis L2 in the version measured: after an L1 refill
+  from L2 the next read throws \`Cannot read properties of undefined (reading 'deserialize')\`
+  ([bentocache#111](${BENTO_ISSUE_111}), reproduced here). Its L1+L2 row therefore serializes (every
+  L1 hit parses JSON again), and the row "bentocache getOrSet, L1 only, serialize: false" shows its
+  in-memory speed without Redis.
+- The raw read does what ours does: GET and PTTL of the entry (the API answers the TTL) and
+  \`JSON.parse\`. Its ratio baseline uses ioredis' auto-pipelining
+  ([ioredis docs](https://github.com/redis/ioredis#autopipelining)), the client's fastest mode for
+  many concurrent reads; the "one pipeline per read" row is the same read without it.
+- The HTTP baseline is a bare Express handler doing that same read (GET + PTTL, auto-pipelined)
+  with the API's Express settings (no ETag, no \`x-powered-by\`); the API runs with its shipped
+  defaults except the per-client rate limit, which is off because autocannon is one client IP.
+- Warming measures the write the worker ships (\`setMany\` with the catalog versions it read: the
+  fenced script); the hand-written pipeline keeps as many batches in flight as \`setMany\`.
+  redis-benchmark with \`-P 1\` sends one SET per round trip per client: it is bound by round
+  trips, not by what the server can do.
+
+Run it: \`pnpm bench\` (this run took ${Math.round(r.durationSec)} s) writes this page and
 [benchmarks.json](./benchmarks.json). \`BENCH_QUICK=1\` is a smoke run (seconds, docs untouched;
 \`pnpm --filter @app/bench test\` runs it and checks every row is reported); \`BENCH_ONLY=cache-read,http\`
 runs some suites; \`BENCH_ROUNDS\`, \`BENCH_DURATION_MS\`, \`BENCH_HTTP_DURATION_S\`, \`BENCH_KEYS\`,
-\`BENCH_WARM_COUNT\`, \`BENCH_CATALOG_COUNT\`, \`BENCH_STAMPEDE\`… change sizes (see
-\`bench/src/lib/config.ts\`); \`BENCH_OUT=<dir>\` writes the report elsewhere. After editing the
+\`BENCH_WARM_COUNT\`, \`BENCH_CATALOG_COUNT\`, \`BENCH_STAMPEDE\`, \`BENCH_SWEEP_LEVELS\`… change sizes
+(see \`bench/src/lib/config.ts\`); \`BENCH_OUT=<dir>\` writes the report elsewhere. After editing the
 prose only, \`pnpm --filter @app/bench bench:render\` re-renders this page from the JSON.
 \`pnpm --filter @app/bench profile:http\` profiles one HTTP server variant (see HTTP below).
 `;
+}
 
-export const ANALYSIS = `
-### The near-cache (L1) and how it stays correct
+function cacheHits(r: Report): string {
+  if (!suiteOf(r, 'cache-read')) return `### Cache hits (one process)\n\n${NA}\n`;
+  const cpu = (id: string) => rowOf(r, 'cache-read', id)?.values;
+  const o = cpu('oursL2');
+  const raw = cpu('rawAuto');
+  const cm = cpu('cacheManager');
+  const b = cpu('bentoL2');
+  return `### Cache hits (one process)
 
-\`createCache({ nearCache: { maxBytes } })\` (env \`NEAR_CACHE=true\`, \`NEAR_CACHE_MAX_BYTES\`, default
-off) keeps decoded entries in an in-process LRU bounded in bytes (\`lru-cache\`; each entry is
-accounted as its JSON length + twice its key + 96 bytes). It is kept correct by Redis
-server-assisted client-side caching (\`packages/redis-core/src/near-cache*.ts\`):
+With ${r.config.concurrency} reads in flight our L2 hit ran at ${times(rowOf(r, 'cache-read', 'oursL2'))} the raw
+auto-pipelined GET + PTTL, costing ${fixed(o?.nodeCpuUs, 2)} µs of Node CPU and ${fixed(o?.redisCpuUs, 2)} µs of Redis
+CPU per read against ${fixed(raw?.nodeCpuUs, 2)} and ${fixed(raw?.redisCpuUs, 2)} for the raw read
+(cache-manager: ${fixed(cm?.nodeCpuUs, 2)} and ${fixed(cm?.redisCpuUs, 2)}; bentocache L2: ${fixed(b?.nodeCpuUs, 2)} and ${fixed(b?.redisCpuUs, 2)}):
 
-- One dedicated connection speaks **RESP2** (ioredis 6 defaults to RESP3 and drops \`invalidate\`
-  push frames), runs \`CLIENT TRACKING ON REDIRECT <its own id> BCAST PREFIX data:\` and
-  \`SUBSCRIBE __redis__:invalidate\`. Redirecting to itself means tracking and subscription live
-  and die together: there is no moment where Redis sends invalidations to a dead target.
-- BCAST: Redis reports every write of a \`data:\` key by *any* client, other processes, redis-cli and
-  Lua scripts included; bentocache's bus, by contrast, only knows about writes made through
-  bentocache.
-- Copies are served only while the link is known good: when the connection closes (e.g.
-  \`CLIENT KILL ID\`), or a heartbeat PING (every second) goes unanswered for two periods, the
-  L1 is cleared and bypassed; on reconnect tracking is enabled again with the new client id
-  before anything is stored again (tested in \`packages/redis-core/test/near-cache.test.ts\`).
-- A GET reply and an invalidation travel on different sockets, so either may be processed
-  first. Each read takes a ticket before it is sent; its value is stored only if no invalidation
-  of that key (and no reset) arrived since. bentocache has this race: development runs of the
-  invalidation suite caught it keeping a stale copy (not visible after 5 s, i.e. until its TTL);
-  the suite reports such writes when a run catches one.
-- Values are deep-frozen and shared by all callers (a mutation throws instead of corrupting
-  everyone's copy); a copy never outlives its Redis TTL (nor \`maxAgeMs\` when given).
-- Topologies: standalone, master + replicas (cache entries are read and written on the master)
-  and sentinel (the tracking connection follows the master and re-enables after a failover).
-  **Redis Cluster: off** (BCAST tracking would be needed on every master and redone on every slot
-  migration); \`createCache\` logs a warning and runs without it.
-- This process's own writes (\`set\`, \`setMany\`, \`invalidate\`, \`invalidatePrefix\`) drop the local
-  copy at once, so a read after a write in the same process is exact without waiting for Redis.
-
-### Cache hits (one process)
-
-Our L2 hit costs less than half the CPU of the raw baseline (4.4 µs Node + 2.3 µs Redis per read
-against 11.2 + 6.3 in this run) although it does more (GET *and* PTTL, envelope decoding, stats):
-
-- The reads started in one turn of the event loop leave as \`EVALSHA cache-read-n.lua\` calls
-  carrying many keys (inside: one MGET, then a PTTL per key), so 64 reads cost a few command
-  objects, socket writes and replies instead of 64 of each. ioredis' own auto-pipelining (second
-  row) batches the writes too, but still builds and parses one command per read.
-- From 8 reads a turn leaves as at least two calls (at most 32 keys each): Node handles the first
-  reply while Redis runs the second call, so the two processes work at the same time instead of
-  in turns. Measured with a profile harness at 64 in flight: about 150k → 200k hits/s; at 16 in
-  flight about 92k → 110k; at 256 no loss.
+- While reads are in flight, the reads started in one turn of the event loop leave as
+  \`EVALSHA cache-read-n.lua\` calls carrying many keys (inside: one MGET, then a PTTL per key),
+  so many reads cost a few command objects, socket writes and replies instead of one of each per
+  read. Auto-pipelining batches the socket writes too, but still builds and parses two commands
+  per read.
+- Larger turns leave as at least two calls, so Node handles the first reply while Redis runs the
+  second call: the two processes work at the same time instead of in turns.
+- A read asked for while nothing is in flight leaves at once (from \`process.nextTick\`), as one
+  call of the same script with one key: no event-loop hop and one command for value and TTL.
 - The stats every hit records (hit/miss, latency histogram, hot id for the worker's TTL refresh)
-  are counters in memory flushed every 250 ms. With uniformly random keys almost every read is a
-  different id, so the hot ids (one sorted-set member each) were most of each flush: they now
-  ride along at most once a second (an explicit flush still sends them at once). That took Redis
-  from about 2.85 to 2.0 µs of CPU per hit. In memory a hot id is one map entry updated in place,
-  the histogram a plain array and the current second remembered: one clock read per hit.
+  are counters in memory flushed in the background.
 
-cache-manager (@keyv/redis on node-redis, which pipelines every command of a tick) was level
-with us before the split and the stats changes (0.90–1.02x); bentocache L2 does about four times
-our CPU per hit (its envelope, its own locking and events).
+The near-cache hit (${ops(rowOf(r, 'cache-read', 'oursL1'))} ops/s, ${fixed(cpu('oursL1')?.nodeCpuUs, 2)} µs of CPU per read) is answered
+without Redis and without the read-through's promises: the LRU lookup, one clock read and the
+stats. bentocache's L1 + L2 + bus hit (${ops(rowOf(r, 'cache-read', 'bentoL1'))} ops/s) parses its serialized entry on every hit;
+its L1 alone with \`serialize: false\` ran at ${ops(rowOf(r, 'cache-read', 'bentoL1Only'))} ops/s.
+`;
+}
 
-The near-cache hit is answered without Redis and without the read-through's promises: about
-0.5–0.8 µs of CPU, the LRU lookup, one clock read and the stats; the id is validated only on a
-miss (a key in the near-cache was stored for a validated id, and a key names exactly one id). Its
-ratio to raw has a wide spread (15.0–18.0x in this run, 8.8–22x over earlier ones) because a round of 2.5 million sub-µs
-operations is exposed to every pause of the machine. bentocache's L1 + L2 + bus hit costs
-about 7–10 µs, like an L2 read: its L1 stores serialized entries that are parsed again on every hit.
+function sweep(r: Report): string {
+  if (!suiteOf(r, 'read-sweep')) return `### Reads in flight\n\n${NA}\n`;
+  const lines = SWEEP_LEVELS.map((level) => {
+    const row = (v: string) => rowOf(r, 'read-sweep', sweepRowId(v as never, level));
+    const o = row('oursL2');
+    const best = SWEEP_PEERS.map((p) => ({ p, row: row(p) })).sort(
+      (a, b) => (b.row?.median ?? 0) - (a.row?.median ?? 0),
+    )[0];
+    const t = target(r, `sweep-${level}`);
+    return `- ${level} in flight: ours ${ops(o)} ops/s (p50 ${fixed(o?.values?.p50Ms, 3)} ms, p99 ${fixed(o?.values?.p99Ms, 3)} ms), best peer ${best?.row?.name.replace(/^.*?: /, '') ?? 'n/a'} ${ops(best?.row)} ops/s (p50 ${fixed(best?.row?.values?.p50Ms, 3)} ms); ${t ? t.measured : 'n/a'}.`;
+  }).join('\n');
+  const p50 = target(r, 'sweep-p50');
+  return `### Reads in flight
 
-### Invalidation delay
+${lines}
+
+At a single read in flight our p50 was ${p50 ? p50.measured : 'n/a'} the raw auto-pipelined GET + PTTL. Before
+a lone read was sent at once, it waited for the event loop's check phase (\`setImmediate\`) and
+went out as a pipelined GET + PTTL, and at this level it lost to both peers.
+`;
+}
+
+function invalidation(r: Report): string {
+  const o = rowOf(r, 'invalidation', 'ours');
+  const b = rowOf(r, 'invalidation', 'bento');
+  if (!o) return `### Invalidation delay\n\n${NA}\n`;
+  return `### Invalidation delay
 
 Our delay is Redis' own: the write's invalidation message reaches the tracking connection in the
-same event-loop turn of Redis that executes the write. The p99 (a few ms) is dominated by the
-reading process waiting for a CPU on this busy 2-core machine; the p50 is a third of a millisecond.
+same event-loop turn of Redis that executes the write. Over all ${o.values?.writes} writes of this run the
+p50 was ${fixed(o.values?.p50Ms, 2)} ms and the p99 ${fixed(o.values?.p99Ms, 2)} ms (bentocache's bus: ${fixed(b?.values?.p50Ms, 2)} ms and
+${fixed(b?.values?.p99Ms, 2)} ms); the p99 is dominated by the reading process waiting for a CPU on this busy machine.
+Our near-cache is kept correct by Redis server-assisted client-side caching (BCAST tracking of
+the \`data:\` prefix, a read ticket against the reply/invalidation race, and a link heartbeat that
+clears and bypasses the L1 when the link is in doubt); see [redis-core.md](./redis-core.md).
+`;
+}
 
-### HTTP
+function http(r: Report): string {
+  if (!suiteOf(r, 'http')) return `### HTTP\n\n${NA}\n`;
+  const row = (id: string) => rowOf(r, 'http', id);
+  const cpu = (id: string) => fixed(row(id)?.values?.serverCpuUs, 0);
+  return `### HTTP
 
-The bare handler (Express 5 + one GET + \`res.json\`) is the limit; our API answers the same read
-with its whole production stack around it: access logs with request ids, security headers, CORS,
-Prometheus metrics, zod validation of the id, the OpenAPI-declared route, the search history
-(every read is recorded for "recent/top searches") and the stats. The API runs with its shipped
-defaults (\`LOG_LEVEL=info\`) except \`RATE_LIMIT_PER_MINUTE=0\`: autocannon is one client IP,
-which the default 600/min would refuse after 600 requests; with the limiter on, each request also
-waits for one Redis call (rate-limiter-flexible's counter), not measured here.
+The bare handler (Express 5, GET + PTTL auto-pipelined, \`res.json\`, the API's Express settings)
+is the limit; our API answers the same read with its whole production stack around it: access
+logs with request ids, security headers, CORS, Prometheus metrics, zod validation of the id, the
+OpenAPI-declared route, the search history, the stats and the job-event listener of the shipped
+defaults. In this run, random ids: L2 hit ${times(row('apiL2'))} and near-cache hit ${times(row('apiL1'))} the bare
+handler (server CPU per request ${cpu('apiL2')}, ${cpu('apiL1')} and ${cpu('expressGet')} µs); one hot id: ${times(row('apiL2Hot'))} and
+${times(row('apiL1Hot'))} (${cpu('apiL2Hot')}, ${cpu('apiL1Hot')} and ${cpu('expressGetHot')} µs).
 
-Profiling this path (\`pnpm --filter @app/bench profile:http [api|api-near|express-get|express-ok]
-[seconds]\`: one server under \`node --cpu-prof\`, autocannon -c 50, top self and inclusive
-frames) took it from about 247 µs of server CPU per request (0.63x) to about 186 µs (0.83x) in an
-earlier round, then to about 100–110 µs (L2 and near-cache hits alike) against 90–95 µs for the
-bare handler. The first round replaced pino-http (two child loggers serialized per
-request whether or not a line was written) by our own access-log middleware that builds a child
-logger only when a line is written (fast successful GETs at debug, writes and slow requests at
-info, 4xx warn, 5xx error), precomputed helmet's headers once at startup instead of its 13
-middlewares per request (a test checks they equal helmet's own), decided CORS before cors' option
-merging and cached the metrics' histogram children. The second round, in the order it was
-measured:
+\`pnpm --filter @app/bench profile:http [api|api-near|express-get|express-ok] [seconds]\` runs one
+server under \`node --cpu-prof\` with autocannon and prints the top self and inclusive frames.
+Above the bare handler the API spends its CPU in Node's own response writing (a larger answer
+and more headers: the request id and the security headers), the access log's bookkeeping, the
+composed middlewares and validation, and the history and stats records; on Redis, the history's
+script (one sorted-set increment per recorded id) and the stats flushes.
+`;
+}
 
-- A routed request crosses ONE Express layer: each route runs the app's common middlewares
-  (access log, security headers, CORS, body check) and its own chain (rate limit, admin guard,
-  validation, handler) as one composed handler (\`apps/api/src/http/compose.ts\`) mounted on the
-  app, where it crossed a global layer, a sub-router and the route's layers; Express' router does
-  path matching and URL parsing on every \`next()\`. What no route answers (docs, SPA, 404s) gets
-  the common middlewares from one layer after the routes. With no
-  ETag on JSON answers (every \`/api/data\` answer carries its own \`response_time\`, so a tag
-  never matches and hashing each body was pure cost): 134 → 104–112 µs in the profile harness.
-- JSON answers, probes and metrics carry OWASP's REST API header set (six headers: a deny-all
-  CSP, \`X-Frame-Options: DENY\`, nosniff, no-referrer, HSTS, CORP) instead of helmet's page policy
-  (thirteen headers, about 600 bytes more per answer); pages (the SPA, Swagger UI) keep helmet's
-  full policy. \`writev\` and header writing are the largest frames of both profiles.
-- The search history of a batch of reads is one script call (it was a MULTI with a ZINCRBY per
-  query, so about one more ioredis command per request) and a batch collects 20 ms of searches
-  instead of one event-loop turn.
-- \`GET /api/data/:id\` writes its answer with Node's own calls (the same headers \`res.json\` sets,
-  Content-Length included): Express' \`res.send\` re-parses and re-formats the Content-Type for
-  its charset on every response. 5–10 µs less per request in six interleaved profile pairs, the
-  largest single change of this round after the layering.
-- No listener per request for the access log and the duration histogram: completed responses
-  come from Node's \`http.server.response.finish\` diagnostics channel (one subscriber per app),
-  aborted requests from one \`close\` listener per connection. Two \`once\` listeners per request
-  cost about 4–6 µs in interleaved profile runs.
+function warmAndRest(r: Report): string {
+  const w = (id: string) => rowOf(r, 'warm', id);
+  const cat = (id: string) => rowOf(r, 'catalog', id);
+  const p50 = (id: string) => /p50 ([\d.]+) ms/.exec(cat(id)?.detail ?? '')?.[1] ?? 'n/a';
+  return `### Warming, stampede, catalog
 
-The figures move with the machine: over the twelve HTTP runs made during the second round before
-its last change the L2 hit was 0.81–0.93x the bare handler and the near-cache hit 0.86–0.97x;
-the two runs after it gave 0.94x / 0.97x and 0.92x / 1.03x (this page's). The two paths are
-close: the near-cache saves the Redis read, which the batched L2 path already makes cheap (a few
-µs of CPU per request). What is left above the bare handler, about 5–10 µs of CPU per request,
-is the features: the request id and its header, six security headers, the finished-response
-bookkeeping (metrics, access log level check), zod validation, the history record, the stats
-and a bigger JSON answer.
-
-A near-cache hit needs no I/O, so answered directly it would be written in the same tick as its
-request was parsed, and Node's HTTP server spends *more* CPU on such a response than on one sent
-after an I/O wait: the profile shows a larger \`writev\` share, and \`resOnFinish\` →
-\`clearIncoming\` adding an \`end\` listener to each request answered before Node finished reading
-it. So \`GET /api/data/:id\` sends a cache hit from the next macrotask (\`setImmediate\`) when the
-near-cache is on (the hits of one turn together, from one immediate). Measured again in one interleaved run after the changes above: 109 µs CPU per
-request deferred against 121 µs answered in the same tick (0.89x and 0.76x the bare handler).
-
-### Warming, stampede, catalog
-
-- Warming: \`setMany\` writes each batch of 500 entries with one script call (\`cache-set-n.lua\`),
-  four batches in flight, so 100,000 entries cost 200 commands instead of 100,000; it runs at
-  two to three times redis-benchmark's unpipelined SET rate and faster than a hand-written pipeline.
+- Warming: the worker's fenced \`setMany\` writes each batch of entries with one script call and
+  keeps a few batches in flight. This run: ${ops(w('ours'))} keys/s, ${times(w('ours'))} redis-benchmark's
+  unpipelined SETs; the raw pipeline with the same window ${ops(w('rawPipeline'))} keys/s (${times(w('rawPipeline'))}).
 - Stampede: single-flight in each process plus a \`SET NX PX\` lock across processes; the other
   processes' callers wait for the value instead of calling the loader. Both peers lock in process
-  only: one loader call per process.
-- Catalog pages: a category page and a price-range page take about 0.2–0.3 ms at p50 uncached and
-  about 0.1 ms from the query cache. The p99s depend on the machine: queries run one at a time, and
-  the 1% slowest are the ones whose process waited for a CPU (in an earlier run with a load average
-  above 5 on the 2 cores, the median p99 cached went past 1 ms while the best rounds stayed at
-  0.23–0.3 ms).
+  only: one loader call per process (see the stampede table).
+- Catalog pages: p50 of a category page ${p50('categoryUncached')} ms uncached and ${p50('categoryCached')} ms from the
+  query cache; a price-range page ${p50('priceUncached')} ms and ${p50('priceCached')} ms. The p99s depend on the
+  machine: queries run one at a time, and the slowest are those whose process waited for a CPU.
 `;
+}
 
-/** Shown in the targets table only when the run misses the target. */
+export function analysis(r: Report): string {
+  return [cacheHits(r), sweep(r), invalidation(r), http(r), warmAndRest(r)].join('\n');
+}
+
+/** Shown in the targets table only when the run misses the target; no figures (they are in the table). */
 export const WHY_MISSED: Record<string, string> = {
   'l2-hit':
-    'the hit itself costs less CPU than a raw GET (batched reads); what remains on top is the stats every hit records (see the analysis).',
+    'the hit does GET and PTTL and records stats; see the CPU per read in the cache-hit table and the analysis.',
   'l1-hit':
-    'the L1 hit costs about 0.5–0.8 µs of CPU (LRU lookup, clock, stats); its rounds are exposed to every pause of the machine, so the ratio has a wide spread (see the analysis).',
-  'lead-l2':
-    'cache-manager uses node-redis, which pipelines every command of a tick like our batched reads (see the analysis).',
+    'the near-cache hit costs well under a microsecond of CPU, so its rounds are exposed to every pause of the machine (see the spread in the table).',
+  'lead-l2': 'see the cache-hit analysis and the CPU per read of each row.',
   'lead-l1': 'see the cache-hit analysis.',
+  'sweep-1': 'see "Reads in flight" in the analysis.',
+  'sweep-8': 'see "Reads in flight" in the analysis.',
+  'sweep-64': 'see "Reads in flight" in the analysis.',
+  'sweep-256': 'see "Reads in flight" in the analysis.',
+  'sweep-p50': 'see "Reads in flight" in the analysis.',
   invalidation:
-    'the p99 is the reading process waiting for a CPU on a loaded 2-core machine; the p50 is about 0.4 ms.',
+    'the p99 is the reading process waiting for a CPU on a loaded machine; see the p50 in the table.',
   'http-l2':
-    'over the last fourteen runs 0.81–0.94x (0.92–0.94x after the last change): the API answers with its production stack (request ids, security headers, access log and metrics, validation, history, stats), 5–10 µs of CPU per request above the bare handler after two rounds of profiling (see the analysis).',
-  'http-l1':
-    'over the last fourteen runs 0.86–1.03x (0.97–1.03x after the last change): the same stack minus the Redis read, which the batched L2 path already makes cheap; the near-cache saves the read but not the features around it (see the analysis).',
+    'the API answers with its production stack (request ids, security headers, access log and metrics, validation, history, stats); see the server CPU per request in the table and the HTTP analysis.',
+  'http-l2-hot': 'see the HTTP analysis.',
+  'http-l1': 'the near-cache saves the Redis read but not the features around it; see the HTTP analysis.',
   warm: 'see the warming analysis.',
   stampede: 'see the stampede suite.',
   'category-uncached':
-    'p50 is about 0.25 ms; a p99 of 500 sequential queries is their 5 slowest, the moments this process waited for a CPU on a shared 2-core machine (the best rounds stay well under 1 ms).',
+    'a p99 of sequential queries is their slowest few, the moments this process waited for a CPU on a shared machine (see the p50 in the table).',
   'price-uncached':
-    'p50 is about 0.25 ms; a p99 of 500 sequential queries is their 5 slowest, the moments this process waited for a CPU on a shared 2-core machine (the best rounds stay well under 1 ms).',
+    'a p99 of sequential queries is their slowest few, the moments this process waited for a CPU on a shared machine (see the p50 in the table).',
   'category-cached':
-    "p50 is about 0.1 ms and the best round's p99 about 0.15 ms; a p99 of 500 sequential queries is their 5 slowest, the moments this process waited for a CPU (or a GC pause) on a shared 2-core machine. The other full runs of this page's history measured 0.21–0.63 ms.",
+    'a p99 of sequential queries is their slowest few, the moments this process waited for a CPU (or a GC pause) on a shared machine (see the p50 in the table).',
   'price-cached':
-    "p50 is about 0.1 ms and the best round's p99 about 0.15 ms; a p99 of 500 sequential queries is their 5 slowest, the moments this process waited for a CPU (or a GC pause) on a shared 2-core machine. The other full runs of this page's history measured 0.23–0.63 ms.",
+    'a p99 of sequential queries is their slowest few, the moments this process waited for a CPU (or a GC pause) on a shared machine (see the p50 in the table).',
   memory:
-    "the seed's layout, which DESIGN.md keeps as the contract, costs it: one string key per product (`db:product:<id>`, ~90 bytes of Redis overhead: 251 B for 159 B of JSON, 1.58x alone) plus about 1,000 B of index entries (the ids set, the global price and name sorted sets, and per category a set plus price and name sorted sets). Reaching 1.3x would mean listpack-encoded hash buckets instead of one key per product and far fewer indexes, i.e. dropping the seed-compatible layout; not done.",
+    "the seed's layout costs it: one string key per product (`db:product:<id>`) plus its index entries (the ids set, the global price and name sorted sets, and per category a set plus price and name sorted sets; see the memory row's detail). Meeting it would mean listpack-encoded hash buckets instead of one key per product and far fewer indexes, i.e. dropping the seed-compatible layout; not done.",
 };

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { runBench } from './bench.js';
 import { loadBenchConfig } from './lib/config.js';
 import { renderMarkdown } from './lib/markdown.js';
-import { ANALYSIS, INTRO } from './prose.js';
+import { analysis, intro } from './prose.js';
 
 /**
  * `pnpm bench`: every suite, peers side by side, then docs/benchmarks.md and .json.
@@ -22,7 +22,10 @@ const outDir =
 if (outDir) {
   mkdirSync(outDir, { recursive: true });
   writeFileSync(`${outDir}/benchmarks.json`, `${JSON.stringify(report, null, 2)}\n`);
-  writeFileSync(`${outDir}/benchmarks.md`, renderMarkdown(report, { intro: INTRO, analysis: ANALYSIS }));
+  writeFileSync(
+    `${outDir}/benchmarks.md`,
+    renderMarkdown(report, { intro: intro(report), analysis: analysis(report) }),
+  );
   console.log(`\nwrote ${outDir}/benchmarks.md and benchmarks.json`);
 } else {
   console.log('\n(quick or partial run: docs/ left untouched; set BENCH_OUT=<dir> to write the report)');

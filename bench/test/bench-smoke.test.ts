@@ -6,9 +6,12 @@ import { redisBenchmarkBin } from '../src/suites/warm.js';
 
 /** Row ids every suite must report: a suite that silently loses a variant fails here. */
 const EXPECTED_ROWS: Record<string, string[]> = {
-  'cache-read': ['raw', 'rawAuto', 'oursL2', 'oursL1', 'bentoL2', 'bentoL1', 'cacheManager'],
+  'cache-read': ['rawAuto', 'raw', 'oursL2', 'oursL1', 'bentoL2', 'bentoL1', 'bentoL1Only', 'cacheManager'],
+  'read-sweep': [1, 8, 64, 256].flatMap((n) =>
+    ['rawAuto', 'oursL2', 'bentoL2', 'cacheManager'].map((v) => `${v}@${n}`),
+  ),
   invalidation: ['ours', 'bento'],
-  http: ['expressOk', 'expressGet', 'apiL2', 'apiL1'],
+  http: ['expressOk', 'expressGet', 'apiL2', 'apiL1', 'expressGetHot', 'apiL2Hot', 'apiL1Hot'],
   warm: ['redisBenchmark', 'ours', 'rawPipeline'],
   stampede: ['ours', 'bentocache', 'cacheManager'],
   catalog: ['categoryUncached', 'categoryCached', 'priceUncached', 'priceCached', 'memoryPerProduct'],
@@ -53,7 +56,7 @@ describe('pnpm bench in quick mode', () => {
     const http = report.suites.find((s) => s.id === 'http')!;
     expect(http.notes.join(' ')).toContain('timeouts over all rounds: 0');
 
-    expect(report.targets.length).toBeGreaterThanOrEqual(14);
+    expect(report.targets.length).toBeGreaterThanOrEqual(20);
     for (const t of report.targets) expect(t.measured, t.id).not.toBe('not measured');
     const md = renderMarkdown(report, { intro: 'intro', analysis: 'analysis' });
     for (const suite of report.suites) for (const row of suite.rows) expect(md).toContain(row.name);

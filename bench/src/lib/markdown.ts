@@ -8,7 +8,7 @@ function suiteTable(s: SuiteResult): string {
     'variant',
     `median`,
     'spread (min–max)',
-    ...(hasRatio ? [`vs ${base ? base.name : 'baseline'}`] : []),
+    ...(hasRatio ? [`vs ${s.baselineLabel ?? (base ? base.name : 'baseline')}`] : []),
     'detail',
   ];
   const lines = s.rows.map((r) => [

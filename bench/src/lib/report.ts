@@ -10,6 +10,8 @@ export interface Row extends Summary {
   detail?: string;
   /** Unit when it differs from the suite's. */
   unit?: string;
+  /** The figures behind `detail`, for targets and prose (p50/p99 ms, CPU µs, in flight…). */
+  values?: Record<string, number>;
 }
 
 export interface SuiteResult {
@@ -21,6 +23,8 @@ export interface SuiteResult {
   rows: Row[];
   /** Row id the ratios are against. */
   baseline?: string;
+  /** What the ratio column is against when it is not one row (e.g. "the same level's raw read"). */
+  baselineLabel?: string;
   notes: string[];
   /** The suite could not run (e.g. a tool is missing): why. */
   skipped?: string;

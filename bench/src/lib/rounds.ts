@@ -55,14 +55,23 @@ export interface Throughput {
   opsPerSec: number;
   /** This process's CPU (user + system) per operation, µs: steadier than ops/s on a busy machine. */
   cpuUsPerOp: number;
+  /** Latency percentiles of the timed operations, ms (only with `latency: true`). */
+  p50Ms?: number;
+  p99Ms?: number;
 }
+
+/** Latencies kept per run at most (a ring: the last ones win on a very long run). */
+const MAX_LATENCIES = 1 << 21;
 
 export async function throughput(
   op: (index: number) => Promise<unknown>,
-  opts: { concurrency: number; durationMs: number; order: Uint32Array },
+  opts: { concurrency: number; durationMs: number; order: Uint32Array; latency?: boolean },
 ): Promise<Throughput> {
   const { order } = opts;
   const mask = order.length - 1;
+  // Two clock reads per operation when latencies are asked for: every variant pays the same.
+  const lat = opts.latency ? new Float64Array(MAX_LATENCIES) : null;
+  let recorded = 0;
   let done = 0;
   let cursor = 0;
   const cpu = process.cpuUsage();
@@ -72,6 +81,15 @@ export async function throughput(
   async function caller(): Promise<void> {
     let n = 0;
     while (!stop) {
+      if (lat) {
+        const t0 = performance.now();
+        await op(order[cursor++ & mask]!);
+        const t1 = performance.now();
+        lat[recorded++ & (MAX_LATENCIES - 1)] = t1 - t0;
+        if (t1 >= end) stop = true;
+        n++;
+        continue;
+      }
       await op(order[cursor++ & mask]!);
       if ((++n & 63) === 0 && performance.now() >= end) stop = true;
     }
@@ -80,5 +98,15 @@ export async function throughput(
   await Promise.all(Array.from({ length: opts.concurrency }, caller));
   const elapsed = performance.now() - start;
   const used = process.cpuUsage(cpu);
-  return { opsPerSec: done / (elapsed / 1000), cpuUsPerOp: (used.user + used.system) / done };
+  const result: Throughput = {
+    opsPerSec: done / (elapsed / 1000),
+    cpuUsPerOp: (used.user + used.system) / done,
+  };
+  if (lat) {
+    const sorted = lat.subarray(0, Math.min(recorded, MAX_LATENCIES)).sort();
+    const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)]!;
+    result.p50Ms = at(0.5);
+    result.p99Ms = at(0.99);
+  }
+  return result;
 }

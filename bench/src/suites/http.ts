@@ -9,30 +9,45 @@ import { interleave, keyOrder, type Variant } from '../lib/rounds.js';
 import { quantile, roundRatios } from '../lib/stats.js';
 
 /**
- * The API's settings in this benchmark: the shipped defaults (LOG_LEVEL=info: errors, writes and
- * slow requests logged, fast successful GETs at debug) except the per-client rate limit, which
- * is off: every request comes from one IP, which the default 600/min would refuse after 600.
+ * The API's settings in this benchmark: the shipped defaults (every variable unset: TTL, seed,
+ * job events, LOG_LEVEL=info…) except the per-client rate limit, which is off: every request
+ * comes from one IP, which the default 600/min would refuse after 600.
  */
 export const API_BENCH_ENV = {
   RATE_LIMIT_PER_MINUTE: '0',
-  CACHE_TTL_SECONDS: '3600',
-  SEED_CATALOG: 'false',
 };
 
-const VARIANTS = {
+const SERVERS = {
   expressOk: { label: 'Express 5 returning {ok:true}', variant: 'express-ok', env: {} },
-  expressGet: { label: 'bare Express handler: one ioredis GET', variant: 'express-get', env: {} },
-  apiL2: {
-    label: 'ours GET /api/data/:id, L2 (Redis) hit',
-    variant: 'api',
-    env: { ...API_BENCH_ENV, NEAR_CACHE: 'false' },
+  expressGet: {
+    label: 'bare Express handler: ioredis GET + PTTL (auto-pipelining)',
+    variant: 'express-get',
+    env: {},
   },
+  apiL2: { label: 'ours GET /api/data/:id, L2 (Redis) hit', variant: 'api', env: API_BENCH_ENV },
   apiL1: {
-    label: 'ours GET /api/data/:id, near-cache hit',
+    label: 'ours GET /api/data/:id, near-cache hit (NEAR_CACHE=true)',
     variant: 'api',
     env: { ...API_BENCH_ENV, NEAR_CACHE: 'true' },
   },
 } as const;
+type ServerId = keyof typeof SERVERS;
+
+/** The key patterns: N random ids, and one hot id for every request. */
+export const HTTP_PATTERNS = { random: 'random ids', hot: 'one hot id' } as const;
+type Pattern = keyof typeof HTTP_PATTERNS;
+/** Rows: every server on random ids; the bare handler and ours on the hot id. */
+const ROWS: [ServerId, Pattern][] = [
+  ['expressOk', 'random'],
+  ['expressGet', 'random'],
+  ['apiL2', 'random'],
+  ['apiL1', 'random'],
+  ['expressGet', 'hot'],
+  ['apiL2', 'hot'],
+  ['apiL1', 'hot'],
+];
+export const httpRowId = (server: ServerId, pattern: Pattern) =>
+  pattern === 'random' ? server : `${server}Hot`;
 
 interface Usage {
   cpuUs: number;
@@ -40,7 +55,7 @@ interface Usage {
 }
 
 async function load(port: number, ids: string[], durationSec: number, connections: number) {
-  const order = keyOrder(ids.length, 1 << 16, 9);
+  const order = ids.length === 1 ? new Uint32Array(1 << 16) : keyOrder(ids.length, 1 << 16, 9);
   let i = 0;
   const result = await autocannon({
     url: `http://127.0.0.1:${port}`,
@@ -62,16 +77,18 @@ async function load(port: number, ids: string[], durationSec: number, connection
 
 /**
  * HTTP cache hits under autocannon (-c 50): each server runs in its own process; autocannon runs
- * in this one. Every variant reads the same warm `data:<id>` keys in the same random order.
+ * in this one. Every variant reads the same warm `data:<id>` keys in the same order: N random
+ * ids, or one hot id.
  */
 export async function httpSuite(cfg: BenchConfig): Promise<SuiteResult> {
   const server = await startRedis();
   const values = benchValues(cfg.keys, cfg.valueBytes);
   const ids = values.map((v) => v.id);
+  const hot = [ids[0]!];
   await seedCacheEntries(server.url, values);
 
-  const servers: Record<string, { child: Child; port: number }> = {};
-  for (const [id, v] of Object.entries(VARIANTS)) {
+  const servers = {} as Record<ServerId, { child: Child; port: number }>;
+  for (const [id, v] of Object.entries(SERVERS) as [ServerId, (typeof SERVERS)[ServerId]][]) {
     const child = startChild('http-server.ts');
     const { port } = await child.request<{ port: number }>({
       type: 'start',
@@ -86,25 +103,30 @@ export async function httpSuite(cfg: BenchConfig): Promise<SuiteResult> {
   const cpu = new Map<string, number[]>();
   const redisCpu = new Map<string, number[]>();
   const p99 = new Map<string, number[]>();
-  const variants: Variant[] = Object.keys(VARIANTS).map((id) => ({
-    name: id,
-    warmup: async () => {
-      await load(servers[id]!.port, ids, Math.max(1, Math.round(cfg.warmupMs / 1000)), cfg.httpConnections);
-    },
-    measure: async () => {
-      const child = servers[id]!.child;
-      const before = await child.request<Usage>({ type: 'usage' });
-      const redisBefore = await redisCpuUs(admin);
-      const r = await load(servers[id]!.port, ids, cfg.httpDurationSec, cfg.httpConnections);
-      const after = await child.request<Usage>({ type: 'usage' });
-      const served = Math.max(1, after.requests - before.requests);
-      cpu.set(id, [...(cpu.get(id) ?? []), (after.cpuUs - before.cpuUs) / served]);
-      redisCpu.set(id, [...(redisCpu.get(id) ?? []), ((await redisCpuUs(admin)) - redisBefore) / served]);
-      bad += r.bad;
-      p99.set(id, [...(p99.get(id) ?? []), r.p99]);
-      return r.rps;
-    },
-  }));
+  const keysOf = (pattern: Pattern) => (pattern === 'hot' ? hot : ids);
+  const variants: Variant[] = ROWS.map(([sid, pattern]) => {
+    const id = httpRowId(sid, pattern);
+    return {
+      name: id,
+      warmup: async () => {
+        const seconds = Math.max(1, Math.round(cfg.warmupMs / 1000));
+        await load(servers[sid].port, keysOf(pattern), seconds, cfg.httpConnections);
+      },
+      measure: async () => {
+        const child = servers[sid].child;
+        const before = await child.request<Usage>({ type: 'usage' });
+        const redisBefore = await redisCpuUs(admin);
+        const r = await load(servers[sid].port, keysOf(pattern), cfg.httpDurationSec, cfg.httpConnections);
+        const after = await child.request<Usage>({ type: 'usage' });
+        const served = Math.max(1, after.requests - before.requests);
+        cpu.set(id, [...(cpu.get(id) ?? []), (after.cpuUs - before.cpuUs) / served]);
+        redisCpu.set(id, [...(redisCpu.get(id) ?? []), ((await redisCpuUs(admin)) - redisBefore) / served]);
+        bad += r.bad;
+        p99.set(id, [...(p99.get(id) ?? []), r.p99]);
+        return r.rps;
+      },
+    };
+  });
   const results = await interleave(variants, cfg.rounds);
   for (const s of Object.values(servers)) {
     await s.child.request({ type: 'stop' }).catch(() => {});
@@ -112,25 +134,35 @@ export async function httpSuite(cfg: BenchConfig): Promise<SuiteResult> {
   }
   await server.destroy();
 
-  const base = results.get('expressGet')!.samples;
   return {
     id: 'http',
     title: 'HTTP cache hits (autocannon)',
-    description: `${cfg.httpConnections} connections, ${cfg.httpDurationSec} s per round, ${cfg.keys.toLocaleString('en')} keys of ${cfg.valueBytes}-byte JSON, random ids. API settings: ${Object.entries(
+    description: `${cfg.httpConnections} connections, ${cfg.httpDurationSec} s per round, ${cfg.keys.toLocaleString('en')} keys of ${cfg.valueBytes}-byte JSON: random ids, then one hot id. The API runs with its shipped defaults except ${Object.entries(
       API_BENCH_ENV,
     )
       .map(([k, v]) => `${k}=${v}`)
-      .join(' ')}.`,
+      .join(
+        ' ',
+      )} (the rate limit off); both Express baselines have the API's Express settings (no ETag, no x-powered-by). Ratios against the bare handler on the same keys.`,
     unit: 'req/s',
     higherIsBetter: true,
     baseline: 'expressGet',
-    rows: Object.entries(VARIANTS).map(([id, v]) => ({
-      id,
-      name: v.label,
-      ...results.get(id)!,
-      vsBaseline: roundRatios(results.get(id)!.samples, base),
-      detail: `server ${quantile(cpu.get(id)!, 0.5).toFixed(0)} µs CPU/req, Redis ${quantile(redisCpu.get(id)!, 0.5).toFixed(1)} µs CPU/req; latency p99 ${Math.max(...(p99.get(id) ?? [Number.NaN]))} ms (worst round)`,
-    })),
+    baselineLabel: 'bare handler, same keys',
+    rows: ROWS.map(([sid, pattern]) => {
+      const id = httpRowId(sid, pattern);
+      const base = results.get(httpRowId('expressGet', pattern))!.samples;
+      const serverCpu = quantile(cpu.get(id)!, 0.5);
+      const redisUs = quantile(redisCpu.get(id)!, 0.5);
+      const worstP99 = Math.max(...(p99.get(id) ?? [Number.NaN]));
+      return {
+        id,
+        name: `${HTTP_PATTERNS[pattern]}: ${SERVERS[sid].label}`,
+        ...results.get(id)!,
+        vsBaseline: roundRatios(results.get(id)!.samples, base),
+        detail: `server ${serverCpu.toFixed(0)} µs CPU/req, Redis ${redisUs.toFixed(1)} µs CPU/req; latency p99 ${worstP99} ms (worst round)`,
+        values: { serverCpuUs: serverCpu, redisCpuUs: redisUs, worstP99Ms: worstP99 },
+      };
+    }),
     notes: [`non-2xx, errors and timeouts over all rounds: ${bad}`],
   };
 }

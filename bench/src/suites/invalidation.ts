@@ -28,7 +28,7 @@ export async function invalidationSuite(cfg: BenchConfig): Promise<SuiteResult> 
   const ours = ourStack(server.url, { nearCacheBytes: 16 * 1024 * 1024 });
   const near = ours.cache.near!;
   await near.ready(10_000);
-  const bento = bentocacheL1L2(server.url, 16 * 1024 * 1024);
+  const bento = bentocacheL1L2(server.url, 1_000_000);
   const keyCount = 100;
   const version = { ours: new Map<number, number>(), bento: new Map<number, number>() };
   const retired = new Map<number, number>();
@@ -139,6 +139,12 @@ export async function invalidationSuite(cfg: BenchConfig): Promise<SuiteResult> 
         (never > 0
           ? `; ${never} write(s) still not visible after ${NEVER_MS / 1000} s (stale copy kept)`
           : ''),
+      values: {
+        writes: all.length,
+        p50Ms: percentile(all, 50),
+        p99Ms: percentile(all, 99),
+        neverSeen: never,
+      },
     };
   };
   return {

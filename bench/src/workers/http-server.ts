@@ -4,28 +4,44 @@ import express from 'express';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { createApp } from '../../../apps/api/src/app.js';
+import { createHttpServer } from '../../../apps/api/src/http/http-server.js';
 import { createServices } from '../../../apps/api/src/services.js';
 import { serveParent } from '../lib/child.js';
 
 /**
  * One HTTP server per process, so each variant has a core's worth of event loop to itself:
  * - `express-ok`: Express 5 answering `{ok:true}` (the HTTP stack's own limit);
- * - `express-get`: a bare Express handler doing one ioredis GET (+ JSON.parse, res.json);
- * - `api`: our API (apps/api createApp) as index.ts builds it, `NEAR_CACHE` from the parent.
+ * - `express-get`: a bare Express handler doing the read ours does (GET + PTTL of `data:<id>`,
+ *   ioredis with auto-pipelining, JSON.parse, res.json of the value and its TTL);
+ * - `api`: our API as index.ts builds and starts it (createServices with job events, createApp,
+ *   the API's own HTTP server and limits, the catalog seeded when SEED_CATALOG says so), with
+ *   the environment from the parent.
+ * Both Express baselines have the API's Express settings: no ETag, no `x-powered-by`.
  */
 let server: Server | undefined;
 let close: () => Promise<void> = async () => {};
 let requests = 0;
 
-function listen(app: express.Express | ReturnType<typeof createApp>): Promise<number> {
+/** Express as the API sets it up (apps/api/src/app.ts): no ETag, no x-powered-by. */
+function bareExpress(): express.Express {
+  const app = express();
+  app.set('etag', false);
+  app.disable('x-powered-by');
+  return app;
+}
+
+function listen(app: express.Express | ReturnType<typeof createApp>, api = false): Promise<number> {
   return new Promise((resolve, reject) => {
-    server = app.listen(0, '127.0.0.1', () => {
+    server = api ? createHttpServer(app) : undefined;
+    const onListening = () => {
       server!.on('request', () => {
         requests++;
       });
       const address = server!.address();
       resolve(typeof address === 'object' && address ? address.port : 0);
-    });
+    };
+    if (server) server.listen(0, '127.0.0.1', onListening);
+    else server = app.listen(0, '127.0.0.1', onListening);
     server.on('error', reject);
   });
 }
@@ -35,22 +51,23 @@ serveParent(async (msg) => {
     const url = String(msg.url);
     const variant = String(msg.variant);
     if (variant === 'express-ok') {
-      const app = express();
+      const app = bareExpress();
       app.get('/api/data/:id', (_req, res) => {
         res.json({ ok: true });
       });
       return { port: await listen(app) };
     }
     if (variant === 'express-get') {
-      const redis = new Redis(url);
-      const app = express();
+      const redis = new Redis(url, { enableAutoPipelining: true });
+      const app = bareExpress();
       app.get('/api/data/:id', async (req, res) => {
-        const raw = await redis.get(`data:${req.params.id}`);
+        const key = `data:${req.params.id}`;
+        const [raw, pttl] = await Promise.all([redis.get(key), redis.pttl(key)]);
         if (raw === null) {
           res.status(404).json({ error: 'not found' });
           return;
         }
-        res.json({ data: JSON.parse(raw) });
+        res.json({ data: JSON.parse(raw), ttl: Math.ceil(pttl / 1000) });
       });
       close = async () => {
         redis.disconnect();
@@ -60,14 +77,16 @@ serveParent(async (msg) => {
     const env = msg.env as Record<string, string>;
     const config = loadConfig({ ...env, REDIS_URL: url });
     const logger = pino({ level: config.logLevel });
-    const services = createServices(config, logger, { jobEvents: false });
+    const services = createServices(config, logger);
     const app = createApp(services);
+    // index.ts seeds in the background; here the rounds start once it is done.
+    if (config.seedCatalog) await services.catalog.seedIfEmpty();
     if (config.nearCache.enabled) await services.cache.near?.ready(10_000);
     close = async () => {
       app.shutdown();
       await services.close();
     };
-    return { port: await listen(app) };
+    return { port: await listen(app, true) };
   }
   if (msg.type === 'usage') {
     // CPU spent by this server process and requests served so far (the parent takes deltas).
