@@ -55,7 +55,7 @@ export async function streamingWorkers(stack: PostgresStack): Promise<string[]> 
  * Every `data:<id>` entry in Redis compared with the table: a product entry must equal the row,
  * a not-found entry must have no row. Returns the ids that differ (stale entries).
  */
-export async function staleEntries(stack: PostgresStack): Promise<string[]> {
+export async function staleEntries(stack: Pick<PostgresStack, 'redis' | 'sql'>): Promise<string[]> {
   const keys = createKeyspace();
   const client = stack.redis.client();
   const entries = new Map<string, string>();

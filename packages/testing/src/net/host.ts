@@ -84,20 +84,7 @@ export class Host {
     const dir = mkdtempSync(join(tmpdir(), 'host-tunnel-'));
     const socketPath = join(dir, `${port}.sock`);
     const relay = this.spawn(process.execPath, [relayScript, socketPath, String(port)]);
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`relay into ${this.name}:${port} did not start`)),
-        10_000,
-      );
-      relay.stdout?.once('data', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-      relay.once('exit', (code) => {
-        clearTimeout(timer);
-        reject(new Error(`relay into ${this.name}:${port} exited (${code})`));
-      });
-    });
+    await relayReady(relay, `relay into ${this.name}:${port}`);
     const server: Server = createServer((local) => {
       const remote = createConnection(socketPath);
       const close = () => {
@@ -123,6 +110,21 @@ export class Host {
     return { host: '127.0.0.1', port: localPort, url: `http://127.0.0.1:${localPort}` };
   }
 
+  /**
+   * Makes a server of the test's own, listening on a unix socket outside every namespace (e.g.
+   * PostgreSQL's), reachable at this host's address on `port`: the host's link carries the
+   * traffic, so partitions cut it like any other.
+   */
+  async serveUnixSocket(port: number, socketPath: string): Promise<void> {
+    const relay = this.spawn(process.execPath, [relayScript, '--serve', String(port), socketPath]);
+    await relayReady(relay, `relay ${this.name}:${port} -> ${socketPath}`);
+    const close = async () => {
+      relay.kill('SIGKILL');
+    };
+    this.#closers.push(close);
+    registerCleanup(close);
+  }
+
   /** Kills what this host runs (servers started with startRedis clean up through the registry). */
   async stopProcesses(): Promise<void> {
     await Promise.allSettled(this.#closers.splice(0).map((close) => close()));
@@ -136,4 +138,18 @@ export class Host {
     );
     await Promise.all(exits);
   }
+}
+
+function relayReady(relay: ChildProcess, what: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${what} did not start`)), 10_000);
+    relay.stdout?.once('data', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    relay.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${what} exited (${code})`));
+    });
+  });
 }
