@@ -15,7 +15,7 @@ import { runSplitBrain, type SplitBrainFigures } from '../src/split-brain.js';
 const PARTITION_MS = 15_000;
 const COMMAND_TIMEOUT_MS = 1000; // the shipped default (REDIS_COMMAND_TIMEOUT_MS)
 const support = await netnsSupport();
-if (!support.ok) console.warn(`[faults] SKIPPED partition scenarios (20-23): ${support.reason}`);
+if (!support.ok) console.warn(`[faults] SKIPPED 20-partition-split-brain: ${support.reason}`);
 
 afterEach(async () => {
   await cleanupAll();
