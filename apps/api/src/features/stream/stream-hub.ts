@@ -116,12 +116,16 @@ export function createStreamHub(opts: StreamHubOptions): StreamHub {
     }
   }
 
-  /** Ends a stream the server gives up on; the socket goes too (a client not reading never would). */
+  /**
+   * Ends a stream the server gives up on. A client that stopped reading would never take the
+   * rest of its buffer, so its socket is destroyed, not left to drain; an old stream ends cleanly
+   * (EventSource reconnects).
+   */
   function end(res: Response, reason: DropReason): void {
     dropped[reason]++;
     drop(res);
     res.end();
-    if (reason !== 'max_age') res.socket?.destroySoon();
+    if (reason !== 'max_age') res.socket?.destroy();
   }
 
   async function tick(): Promise<void> {
