@@ -27,5 +27,13 @@ export default defineConfig({
   build: {
     outDir: 'dist',
     emptyOutDir: true,
+    // Lightning CSS (Vite 8's default CSS minifier, 1.33) folds a `backdrop-filter` +
+    // `-webkit-backdrop-filter` pair into the prefixed one alone, whatever the targets
+    // (parcel-bundler/lightningcss#695): Chromium and Firefox then draw no glass at all.
+    // esbuild's minifier keeps the pair and adds the prefix where the targets need it.
+    cssMinify: 'esbuild',
+    // Stated rather than inherited so the CSS prefixes do not move with Vite's default:
+    // Vite 8's 'baseline-widely-available' set (Safari 16.4 still needs -webkit-backdrop-filter).
+    cssTarget: ['chrome111', 'edge111', 'firefox114', 'safari16.4', 'ios16.4'],
   },
 });
