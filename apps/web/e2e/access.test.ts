@@ -5,7 +5,7 @@
  * probes on demand and browses every key space.
  */
 import { type Browser, chromium, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ADMIN_TOKEN, adminPost, type Stack, startStack, waitFor } from './stack.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -46,7 +46,7 @@ async function listedKeys(page: Page, pattern: string): Promise<string[]> {
 
 describe('monitor: anonymous viewer and admin', () => {
   beforeAll(async () => {
-    stack = await startStack();
+    stack = await startStack(inject('webDistDir'));
     // Queue keys exist (an admin enqueued a job): the anonymous browser must not see them.
     expect((await adminPost(stack.baseUrl, '/api/jobs/warm-all', {})).status).toBe(202);
     browser = await chromium.launch({

@@ -3,9 +3,10 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { extraProducts } from './catalog.js';
 import { measureContrast } from './contrast.js';
+import { glassStyles, sampleBlur } from './glass.js';
 import {
   ADMIN_TOKEN,
   adminPost,
@@ -51,7 +52,7 @@ async function search(p: Page, id: string) {
 describe('monitor against the real stack', () => {
   beforeAll(async () => {
     mkdirSync(screenshots, { recursive: true });
-    stack = await startStack();
+    stack = await startStack(inject('webDistDir'));
     for (const product of extraProducts) {
       const res = await adminPost(stack.baseUrl, '/api/db/add', product);
       expect(res.status, await res.clone().text()).toBeLessThan(300);
@@ -76,6 +77,17 @@ describe('monitor against the real stack', () => {
     expect(await page.getAttribute('html', 'lang')).toBe('fr');
     const banner = await page.textContent('[data-testid=origin-delay-banner]');
     expect(banner).toContain(`${ORIGIN_DELAY_MS} ms`);
+  });
+
+  it('draws real glass: every panel has a backdrop-filter, and it blurs what lies behind', async () => {
+    const glass = await glassStyles(page);
+    expect(glass.length, '.glass elements').toBeGreaterThanOrEqual(8);
+    expect(glass.filter((g) => g.backdropFilter === 'none')).toEqual([]);
+    await page.evaluate(() => window.scrollTo(0, 0));
+    const blur = await sampleBlur(page, '#search');
+    // Stripes seen through the tint alone spread the luminance; an 18 px blur evens it out.
+    expect(blur.withoutBlur, 'stripes visible without the blur').toBeGreaterThan(30);
+    expect(blur.withPageCss, 'stripes left under the built glass').toBeLessThan(blur.withoutBlur / 5);
   });
 
   it('searches an id twice: database first, then cache with a TTL that counts down', async () => {

@@ -1,11 +1,10 @@
 /**
  * The real stack for the browser tests: a Redis master with one replica (local redis-server
- * processes from @app/testing), the SPA built with Vite, the API serving it, and the worker.
+ * processes from @app/testing), the API serving the production build of the SPA (made once per
+ * run by global-setup.ts, as `pnpm start` makes it), and the worker.
  * Child processes are killed by pid on teardown; nothing here touches 127.0.0.1:6379.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cleanupAll, freePort, type Replicated, startReplicated } from '@app/testing';
@@ -27,27 +26,6 @@ export interface Stack {
   worker: ChildProcess;
   logs: { api: string[]; worker: string[] };
   stop(): Promise<void>;
-}
-
-function run(command: string, args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv }): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, {
-      cwd: opts.cwd,
-      env: { ...process.env, ...opts.env },
-      stdio: 'pipe',
-    });
-    let output = '';
-    child.stdout.on('data', (d) => {
-      output += d;
-    });
-    child.stderr.on('data', (d) => {
-      output += d;
-    });
-    child.on('error', reject);
-    child.on('exit', (code) =>
-      code === 0 ? resolve() : reject(new Error(`${command} ${args.join(' ')} exited ${code}\n${output}`)),
-    );
-  });
 }
 
 function startNode(entry: string, env: NodeJS.ProcessEnv, log: string[]): ChildProcess {
@@ -97,8 +75,8 @@ export async function waitFor<T>(
   throw new Error(`timed out waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
 }
 
-export async function startStack(opts: { distDir?: string } = {}): Promise<Stack> {
-  const distDir = opts.distDir ?? mkdtempSync(path.join(tmpdir(), 'web-e2e-dist-'));
+/** `distDir`: the built SPA (`inject('webDistDir')` in a test file). */
+export async function startStack(distDir: string): Promise<Stack> {
   const redis = await startReplicated({ replicas: 1 });
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
@@ -113,15 +91,6 @@ export async function startStack(opts: { distDir?: string } = {}): Promise<Stack
     LOG_LEVEL: 'warn',
     NODE_ENV: 'production',
   };
-
-  // Build the SPA the way production does; into a temp dir so a concurrent build is untouched.
-  await run(
-    process.execPath,
-    [path.join(webRoot, 'node_modules/vite/bin/vite.js'), 'build', '--outDir', distDir, '--emptyOutDir'],
-    {
-      cwd: webRoot,
-    },
-  );
 
   const api = startNode(
     'apps/api/src/index.ts',
@@ -149,7 +118,6 @@ export async function startStack(opts: { distDir?: string } = {}): Promise<Stack
     async stop() {
       await Promise.all([stopChild(api), stopChild(worker)]);
       await cleanupAll();
-      if (!opts.distDir) rmSync(distDir, { recursive: true, force: true });
     },
   };
 
