@@ -9,6 +9,8 @@ export interface ConfigResponse {
   admin_configured: boolean;
   /** Per client IP; 0 = off. */
   rate_limit_per_minute: number;
+  /** CATALOG_STORE: where the catalog (the cache's origin) lives. */
+  catalog_store: 'redis' | 'postgres';
 }
 
 /** GET /healthz */
@@ -30,6 +32,8 @@ export interface ReadyResponse {
   details?: Record<string, string>;
   /** CATALOG_STORE=postgres: whether PostgreSQL answers (catalog reads need it; cache hits do not). */
   database?: 'up' | 'down';
+  /** CATALOG_STORE=postgres: PostgreSQL's server_version, when it answers. */
+  database_version?: string;
   /** CATALOG_STORE=postgres: the workers' change-stream consumer (null: no worker reports one). */
   change_stream?: ChangeStreamView | null;
 }

@@ -96,4 +96,5 @@ export const configResponse: ConfigResponse = {
   near_cache: false,
   admin_configured: true,
   rate_limit_per_minute: 600,
+  catalog_store: 'redis',
 };

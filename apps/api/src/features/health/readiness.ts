@@ -70,6 +70,7 @@ export async function checkReadiness(
   // not be taken out of rotation because the database or the worker is away).
   let database: 'up' | 'down' | undefined;
   let stream: ChangeStreamView | null | undefined;
+  let version: string | undefined;
   const ping = ctx.catalogStore?.ping;
   if (ping) {
     database = await withTimeout(ping(), timeoutMs * 2, 'PostgreSQL')
@@ -81,6 +82,12 @@ export async function checkReadiness(
       });
     stream =
       redisUp && changeStream ? await changeStream.refresh().catch(() => changeStream.current()) : null;
+    const serverVersion = ctx.catalogStore?.serverVersion;
+    if (database === 'up' && serverVersion) {
+      version = await withTimeout(serverVersion(), timeoutMs * 2, 'PostgreSQL version').catch(
+        () => undefined,
+      );
+    }
     if (stream?.state !== 'streaming') {
       warnings.push(
         'no worker streams the PostgreSQL change stream: writes made outside the API are not invalidated yet',
@@ -100,5 +107,6 @@ export async function checkReadiness(
     ...(warnings.length > 0 ? { warnings } : {}),
     ...(Object.keys(details).length > 0 ? { details } : {}),
     ...(database ? { database, change_stream: stream ?? null } : {}),
+    ...(version ? { database_version: version } : {}),
   };
 }

@@ -15,6 +15,7 @@ const readyResponse = z
     warnings: z.array(z.string()).optional(),
     details: z.record(z.string(), z.string()).optional(),
     database: z.enum(['up', 'down']).optional().meta({ description: 'CATALOG_STORE=postgres only' }),
+    database_version: z.string().optional().meta({ description: "PostgreSQL's server_version" }),
     change_stream: z
       .object({
         state: z.string(),
@@ -56,6 +57,9 @@ const configResponse = z
     near_cache: z.boolean(),
     admin_configured: z.boolean(),
     rate_limit_per_minute: z.number().int().meta({ description: '0 = off' }),
+    catalog_store: z
+      .enum(['redis', 'postgres'])
+      .meta({ description: 'CATALOG_STORE: where the catalog lives' }),
   })
   .meta({ id: 'ConfigResponse' });
 
@@ -103,6 +107,7 @@ export function healthRoutes(ctx: AppContext, changeStream?: ChangeStreamViewSou
           near_cache: ctx.config.nearCache.enabled && ctx.config.topology.kind !== 'cluster',
           admin_configured: Boolean(ctx.config.adminToken),
           rate_limit_per_minute: ctx.config.rateLimitPerMinute,
+          catalog_store: ctx.config.catalogStore,
         };
         res.json(answer);
       },

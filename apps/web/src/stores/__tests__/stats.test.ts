@@ -48,6 +48,7 @@ describe('stats store', () => {
       near_cache: false,
       admin_configured: true,
       rate_limit_per_minute: 0,
+      catalog_store: 'redis',
     };
     useStatsStore().ingest(statsResponse({ origin_delay_ms: 250 }));
     expect(config.config.origin_delay_ms).toBe(250);
