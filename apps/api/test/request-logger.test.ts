@@ -62,9 +62,13 @@ describe('access log', () => {
 
   it('logs a request the client abandoned on a keep-alive connection, once', async () => {
     const { app, lines } = loggedApp('debug');
+    let slowReceived = false;
+    let lateAnswerTried = false;
     app.get('/slow', (_req, res) => {
+      slowReceived = true;
       setTimeout(() => {
         if (!res.destroyed) res.json({ late: true });
+        lateAnswerTried = true;
       }, 300);
     });
     const server = app.listen(0, '127.0.0.1');
@@ -82,10 +86,11 @@ describe('access log', () => {
     socket.write(ask('/ok'));
     await waitFor(() => received.includes('"ok":true'));
     socket.write(ask('/slow'));
-    await new Promise((r) => setTimeout(r, 50));
+    // Hang up once the server is handling /slow (a fixed 50 ms could hang up before it has read it).
+    await waitFor(() => slowReceived);
     socket.destroy();
     await waitFor(() => lines.some((l) => l.msg === 'request aborted'));
-    await new Promise((r) => setTimeout(r, 400)); // past the late answer: still one line for /slow
+    await waitFor(() => lateAnswerTried); // past the late answer: still one line for /slow
     server.close();
     expect(lines.map((l) => [(l.req as { id: string }).id, l.msg])).toEqual([
       ['ok-1', 'request completed'],
@@ -108,7 +113,8 @@ describe('access log', () => {
   });
 });
 
-async function waitFor(check: () => boolean, timeoutMs = 2000): Promise<void> {
+// 10 s: how long a loaded machine may take to deliver a few local packets; a bound on the machine.
+async function waitFor(check: () => boolean, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
     if (Date.now() > deadline) throw new Error('condition not met in time');
