@@ -97,7 +97,7 @@ CPU per read against ${fixed(raw?.nodeCpuUs, 2)} and ${fixed(raw?.redisCpuUs, 2)
 (cache-manager: ${fixed(cm?.nodeCpuUs, 2)} and ${fixed(cm?.redisCpuUs, 2)}; bentocache L2: ${fixed(b?.nodeCpuUs, 2)} and ${fixed(b?.redisCpuUs, 2)}):
 
 - While reads are in flight, the reads started in one turn of the event loop leave as
-  \`EVALSHA cache-read-n.lua\` calls carrying many keys (inside: one MGET, then a PTTL per key),
+  \`EVALSHA cache/read-n.lua\` calls carrying many keys (inside: one MGET, then a PTTL per key),
   so many reads cost a few command objects, socket writes and replies instead of one of each per
   read. Auto-pipelining batches the socket writes too, but still builds and parses two commands
   per read.

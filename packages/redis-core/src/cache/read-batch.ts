@@ -9,7 +9,7 @@ import { cacheScripts } from './scripts.js';
  *   phase made our hit 0.72x the best peer at 1 read in flight (docs/benchmarks.md);
  * - reads in flight: the reads asked for during the rest of the loop turn are collected and
  *   leave together from `setImmediate`.
- * Every call is ONE `EVALSHA cache-read-n` carrying its keys (one MGET, a PTTL each inside),
+ * Every call is ONE `EVALSHA` of `read-n.lua` carrying its keys (one MGET, a PTTL each inside),
  * answered by one reply, a lone read included: one command and one reply cost Node less than a
  * pipelined GET + PTTL (two commands, a Pipeline object, two replies), which was the slowest of
  * the ways measured at 1 read in flight. Measured (docs/benchmarks.md) a batch costs the Node

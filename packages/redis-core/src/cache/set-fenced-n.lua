@@ -1,4 +1,4 @@
--- cache.setMany with versions (worker warming / TTL refresh): like cache-set-n, but an entry is
+-- cache.setMany with versions (worker warming / TTL refresh): like set-n.lua, but an entry is
 -- skipped when its fence (raised by cache.invalidate to the version of a change) is above the
 -- version the caller read: the product changed after that read, and writing it would bring the
 -- old product back. Versions come from the catalog, never from a clock.
