@@ -145,9 +145,11 @@ export function mapError(err: unknown): Mapped {
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, next) => {
     const mapped = mapError(err);
-    const log = requestLog(req, logger);
-    if (mapped.status >= 500) log.error({ err }, `request failed: ${mapped.body.code}`);
-    else log.debug({ code: mapped.body.code }, mapped.body.error);
+    // The request's child logger only when a line is written: a flood of refused requests
+    // (429s, 401s) must not cost a logger each.
+    if (mapped.status >= 500) requestLog(req, logger).error({ err }, `request failed: ${mapped.body.code}`);
+    else if (logger.isLevelEnabled('debug'))
+      requestLog(req, logger).debug({ code: mapped.body.code }, mapped.body.error);
     if (res.headersSent) {
       // Too late for a JSON answer (e.g. an SSE stream): let Express end the socket.
       next(err);
