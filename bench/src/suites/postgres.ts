@@ -5,6 +5,8 @@ import {
 } from '@app/catalog-postgres';
 import { generateProducts, type Product } from '@app/redis-core';
 import { startPostgres, startRedis } from '@app/testing';
+import autocannon from 'autocannon';
+import { startChild } from '../lib/child.js';
 import type { BenchConfig } from '../lib/config.js';
 import { ourStack } from '../lib/ours.js';
 import type { Row, SuiteResult } from '../lib/report.js';
@@ -52,6 +54,55 @@ export async function postgresSuite(cfg: BenchConfig): Promise<SuiteResult> {
   const summaries = await interleave([variant('select', select), variant('hit', hit)], cfg.rounds);
   const selectOps = summaries.get('select')!;
   const hitOps = summaries.get('hit')!;
+
+  // HTTP: our API on the postgres store (every id a Redis hit) vs a bare Express handler running
+  // the SELECT, each server in its own process, autocannon in this one, the same random ids.
+  const api = startChild('http-server.ts');
+  const apiPort = (
+    await api.request<{ port: number }>({
+      type: 'start',
+      url: redis.url,
+      variant: 'api',
+      env: {
+        RATE_LIMIT_PER_MINUTE: '0',
+        SEED_CATALOG: 'false',
+        CATALOG_STORE: 'postgres',
+        DATABASE_URL: pg.url(),
+      },
+    })
+  ).port;
+  const bare = startChild('pg-select-server.ts');
+  const barePort = (await bare.request<{ port: number }>({ type: 'start', databaseUrl: pg.url() })).port;
+  const load = async (port: number, seconds: number) => {
+    let i = 0;
+    const r = await autocannon({
+      url: `http://127.0.0.1:${port}`,
+      connections: cfg.httpConnections,
+      duration: seconds,
+      requests: [
+        {
+          method: 'GET',
+          setupRequest: (req) => ({ ...req, path: `/api/data/${ids[order[i++ & 0xffff]! % ids.length]}` }),
+        },
+      ],
+    });
+    return r.requests.average;
+  };
+  const httpVariant = (name: string, port: number) => ({
+    name,
+    warmup: async () => void (await load(port, Math.max(1, Math.round(cfg.warmupMs / 1000)))),
+    measure: () => load(port, cfg.httpDurationSec),
+  });
+  const http = await interleave(
+    [httpVariant('http-select', barePort), httpVariant('http-hit', apiPort)],
+    cfg.rounds,
+  );
+  for (const child of [api, bare]) {
+    await child.request({ type: 'stop' }).catch(() => {});
+    await child.stop();
+  }
+  const httpSelect = http.get('http-select')!;
+  const httpHit = http.get('http-hit')!;
 
   // Commit → invalidation, with the consumer the worker runs.
   const consumer = createChangeStreamConsumer({
@@ -106,13 +157,26 @@ export async function postgresSuite(cfg: BenchConfig): Promise<SuiteResult> {
         vsBaseline: roundRatios(hitOps.samples, selectOps.samples),
         detail: `p50 ${p50Of('hit').toFixed(3)} ms`,
       },
+      {
+        id: 'http-select',
+        name: 'HTTP: bare Express handler running the SELECT',
+        unit: 'req/s',
+        ...httpSelect,
+      },
+      {
+        id: 'http-hit',
+        name: 'HTTP: ours GET /api/data/:id, Redis hit (postgres store)',
+        unit: 'req/s',
+        ...httpHit,
+        vsBaseline: roundRatios(httpHit.samples, httpSelect.samples),
+      },
       latencyRow('commit-invalidation-p50', 'commit → invalidation, p50', stream.latencyMs.p50),
       latencyRow('commit-invalidation-p99', 'commit → invalidation, p99', stream.latencyMs.p99),
     ],
     notes: [
       `Commit→invalidation measured over ${updates} single-row UPDATEs committed one after another; ` +
         'the consumer confirms each position only after Redis applied it.',
-      'Not measured here yet: GET /api/data/:id on the postgres store against a bare Express handler running the same SELECT.',
+      `HTTP rows: autocannon -c ${cfg.httpConnections}, ${cfg.httpDurationSec} s per round; their ratio is against the bare SELECT handler.`,
     ],
   };
 }
