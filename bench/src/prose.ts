@@ -42,6 +42,9 @@ one run of \`pnpm bench\`. Every figure in the prose below is read from this run
   \`process.cpuUsage()\` and \`INFO cpu\`): on a busy machine ops/s swing with the neighbours, CPU
   per operation much less, and it shows *where* a variant spends its time.
 - "Another process" is a real second Node process (writers, stampede callers, HTTP servers).
+- This run started with a load average of ${r.machine.loadAverageAtStart} on ${r.machine.cores} cores (other work on
+  the machine): throughput swings with it (see each row's min–max spread over the rounds); the
+  CPU per operation is the steadier figure.
 - Sizes of this run: ${c.keys?.toLocaleString('en')} keys of ${c.valueBytes}-byte JSON with ${c.concurrency} reads
   in flight (and the sweep's levels), ${c.warmCount?.toLocaleString('en')} products warmed,
   ${c.stampedeConcurrency?.toLocaleString('en')} concurrent misses, autocannon with ${c.httpConnections} connections,
@@ -124,7 +127,7 @@ function sweep(r: Report): string {
       (a, b) => (b.row?.median ?? 0) - (a.row?.median ?? 0),
     )[0];
     const t = target(r, `sweep-${level}`);
-    return `- ${level} in flight: ours ${ops(o)} ops/s (p50 ${fixed(o?.values?.p50Ms, 3)} ms, p99 ${fixed(o?.values?.p99Ms, 3)} ms), best peer ${best?.row?.name.replace(/^.*?: /, '') ?? 'n/a'} ${ops(best?.row)} ops/s (p50 ${fixed(best?.row?.values?.p50Ms, 3)} ms); ${t ? t.measured : 'n/a'}.`;
+    return `- ${level} in flight: ours ${ops(o)} ops/s (rounds ${ops(o && { ...o, median: o.min })}–${ops(o && { ...o, median: o.max })}; p50 ${fixed(o?.values?.p50Ms, 3)} ms, p99 ${fixed(o?.values?.p99Ms, 3)} ms; ${fixed(o?.values?.nodeCpuUs, 1)} µs Node CPU per read), best peer ${best?.row?.name.replace(/^.*?: /, '') ?? 'n/a'} ${ops(best?.row)} ops/s (rounds ${ops(best?.row && { ...best.row, median: best.row.min })}–${ops(best?.row && { ...best.row, median: best.row.max })}; p50 ${fixed(best?.row?.values?.p50Ms, 3)} ms; ${fixed(best?.row?.values?.nodeCpuUs, 1)} µs); ${t ? t.measured : 'n/a'}.`;
   }).join('\n');
   const p50 = target(r, 'sweep-p50');
   return `### Reads in flight
