@@ -15,7 +15,14 @@ const EXPECTED_ROWS: Record<string, string[]> = {
   warm: ['redisBenchmark', 'ours', 'rawPipeline'],
   stampede: ['ours', 'bentocache', 'cacheManager'],
   catalog: ['categoryUncached', 'categoryCached', 'priceUncached', 'priceCached', 'memoryPerProduct'],
-  postgres: ['select', 'hit', 'http-select', 'http-hit', 'commit-invalidation-p50', 'commit-invalidation-p99'],
+  postgres: [
+    'select',
+    'hit',
+    'http-select',
+    'http-hit',
+    'commit-invalidation-p50',
+    'commit-invalidation-p99',
+  ],
 };
 
 describe('pnpm bench in quick mode', () => {
