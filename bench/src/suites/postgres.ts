@@ -148,6 +148,7 @@ export async function postgresSuite(cfg: BenchConfig): Promise<SuiteResult> {
         id: 'select',
         name: 'SELECT … WHERE id = $1 (pg pool)',
         ...selectOps,
+        vsBaseline: roundRatios(selectOps.samples, selectOps.samples),
         detail: `p50 ${p50Of('select').toFixed(3)} ms`,
       },
       {
@@ -162,6 +163,7 @@ export async function postgresSuite(cfg: BenchConfig): Promise<SuiteResult> {
         name: 'HTTP: bare Express handler running the SELECT',
         unit: 'req/s',
         ...httpSelect,
+        vsBaseline: roundRatios(httpSelect.samples, httpSelect.samples),
       },
       {
         id: 'http-hit',
