@@ -1,9 +1,11 @@
-// Prints how long each package's test task took, from the newest turbo run summary
-// (.turbo/runs/*.json, written when TURBO_RUN_SUMMARY=true), longest first, so growth is visible.
+// Prints how long each package's test task (or the task named by argv[3]) took, from the newest
+// turbo run summary (.turbo/runs/*.json, written when TURBO_RUN_SUMMARY=true), longest first, so
+// growth is visible. Usage: node .ci/test-durations.mjs [summary dir] [task]
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 const dir = path.resolve(process.argv[2] ?? '.turbo/runs');
+const taskName = process.argv[3] ?? 'test';
 let files = [];
 try {
   files = readdirSync(dir).filter((f) => f.endsWith('.json'));
@@ -20,7 +22,7 @@ const newest = files
 const summary = JSON.parse(readFileSync(newest, 'utf8'));
 
 const rows = summary.tasks
-  .filter((task) => task.task === 'test')
+  .filter((task) => task.task === taskName)
   .map((task) => {
     const run = task.execution;
     const seconds = run?.startTime && run?.endTime ? (run.endTime - run.startTime) / 1000 : null;
