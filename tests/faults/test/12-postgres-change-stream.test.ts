@@ -32,12 +32,16 @@ afterAll(async () => {
   await cleanupAll();
 });
 
-/** The change-stream status the workers publish in their heartbeats (what the API shows). */
+/**
+ * The change-stream status the current worker publishes in its heartbeat (what the API shows).
+ * Only its own: a killed worker's last heartbeat stays readable until its TTL runs out, and its
+ * counters (or its 'streaming') must not stand in for the new process's.
+ */
 async function streamStates(): Promise<
   { state: string; namespaceFlushes: number; slotRecreations: number }[]
 > {
   const status = await readWorkerStatus(stack.redis.client(), keys);
-  return status.workers.flatMap((w) => (w.changeStream ? [w.changeStream] : []));
+  return status.workers.flatMap((w) => (w.changeStream && w.pid === worker?.pid ? [w.changeStream] : []));
 }
 
 async function freshWorker(): Promise<WorkerProcess> {
