@@ -147,6 +147,7 @@ describe('GET /api/data/:id (cache-aside)', () => {
       near_cache: false,
       admin_configured: true,
       rate_limit_per_minute: 0,
+      catalog_store: 'redis',
     });
   });
 });
