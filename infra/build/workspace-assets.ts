@@ -13,6 +13,9 @@ import type { Loader, Plugin } from 'esbuild';
  */
 const STRING_URL = /new URL\(\s*(['"])(\.{1,2}\/[^'"\n]*)\1\s*,\s*import\.meta\.url\s*\)/g;
 const TEMPLATE_URL = /new URL\(\s*`(\.{1,2}\/[^`$\n]*\/)\$\{/g;
+/** Every `new URL(<ref>, import.meta.url)`: after the rewrite, each ref must point into assets/. */
+const ANY_URL = /new URL\(\s*([^,()]*?)\s*,\s*import\.meta\.url\s*\)/g;
+const REWRITTEN = /^['"`]\.\/assets\//;
 
 export interface WorkspaceAssetsOptions {
   repoRoot: string;
@@ -54,6 +57,17 @@ export function workspaceAssets(opts: WorkspaceAssetsOptions): Plugin {
             const rewritten = copy(folder);
             return rewritten ? `new URL(\`${rewritten}\${` : whole;
           });
+        // A URL left as it was would point next to the bundle at run time, where nothing is:
+        // fail the build rather than the first request (a computed name like `./${file}` can't
+        // be followed; name the file or its folder literally).
+        const missed = [...contents.matchAll(ANY_URL)].filter((m) => !REWRITTEN.test(m[1] ?? ''));
+        if (missed.length > 0) {
+          return {
+            errors: missed.map((m) => ({
+              text: `new URL(${m[1]}, import.meta.url) names no file or folder the bundle can copy: use a literal './path' (or a folder and \`./dir/\${name}\`)`,
+            })),
+          };
+        }
         if (contents === source) return undefined;
         const ext = args.path.slice(args.path.lastIndexOf('.') + 1);
         const loader: Loader = ext === 'tsx' || ext === 'jsx' ? ext : ext.endsWith('ts') ? 'ts' : 'js';

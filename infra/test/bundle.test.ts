@@ -34,6 +34,12 @@ describe('infra/build/bundle.ts', () => {
     expect(existsSync(join(lua, 'bye-0.lua'))).toBe(true);
   });
 
+  it('fails the build on a URL it cannot follow (a computed file name) instead of shipping a bundle that cannot find it', async () => {
+    await expect(
+      bundleApp({ appDir, entry: 'src/computed.ts', outfile: 'dist/computed/index.js' }),
+    ).rejects.toThrow(/names no file or folder the bundle can copy/);
+  });
+
   it('keeps the dependencies the app declares external and bundles the rest', () => {
     const code = readFileSync(join(dist, 'index.js'), 'utf8');
     expect(code).toMatch(/from "yaml"/);

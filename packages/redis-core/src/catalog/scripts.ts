@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import type { Cluster, Redis } from 'ioredis';
 
 type Client = Redis | Cluster;
@@ -23,11 +24,12 @@ export interface CatalogScript {
 
 const isNoScript = (err: unknown) => err instanceof Error && err.message.startsWith('NOSCRIPT');
 
-function loadScript(file: string): CatalogScript {
+function loadScript(url: URL): CatalogScript {
+  const file = basename(url.pathname);
   const match = /^(.+)-(\d+)\.lua$/.exec(file);
   if (!match) throw new Error(`Lua script ${file} is not named <name>-<numKeys>.lua`);
   const numKeys = Number(match[2]);
-  const lua = readFileSync(new URL(`./${file}`, import.meta.url), 'utf8');
+  const lua = readFileSync(url, 'utf8');
   const sha = createHash('sha1').update(lua).digest('hex');
   const checkKeys = (keys: string[]) => {
     if (keys.length !== numKeys) throw new Error(`${file} takes ${numKeys} keys, got ${keys.length}`);
@@ -74,7 +76,8 @@ function loadScript(file: string): CatalogScript {
   };
 }
 
+// Literal URLs: the production bundler (infra/build) rewrites each to a copied asset.
 export const catalogScripts = {
-  save: loadScript('save-12.lua'),
-  remove: loadScript('remove-9.lua'),
+  save: loadScript(new URL('./save-12.lua', import.meta.url)),
+  remove: loadScript(new URL('./remove-9.lua', import.meta.url)),
 };
