@@ -216,6 +216,7 @@ export const WHY_MISSED: Record<string, string> = {
   'sweep-p50': 'see "Reads in flight" in the analysis.',
   invalidation:
     'the p99 is the reading process waiting for a CPU on a loaded machine; see the p50 in the table.',
+  'postgres-invalidation': 'see the commit → invalidation p50 beside it in the PostgreSQL store table.',
   'http-l2':
     'the API answers with its production stack (request ids, security headers, access log and metrics, validation, history, stats); see the server CPU per request in the table and the HTTP analysis.',
   'http-l2-hot': 'see the HTTP analysis.',

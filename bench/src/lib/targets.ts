@@ -106,6 +106,14 @@ export function evaluateTargets(suites: SuiteResult[]): TargetResult[] {
     ' (median of per-round p99)',
   );
   add(
+    'postgres-invalidation',
+    'postgres store: commit→invalidation latency p99 <= 10 ms here (PostgreSQL commit timestamp → Redis acknowledged)',
+    medianOf('postgres', 'commit-invalidation-p99'),
+    (v) => v <= 10,
+    ms,
+    ' (p99 over every commit of the run)',
+  );
+  add(
     'http-l2',
     'GET /api/data/:id hit, shipped defaults, random ids: >= 0.90x the bare handler (GET + PTTL, same Express settings)',
     ratioOf('http', 'apiL2'),
