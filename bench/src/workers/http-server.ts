@@ -1,12 +1,11 @@
-import type { Server } from 'node:http';
+import { createServer } from 'node:http';
 import { loadConfig } from '@app/redis-core';
-import express from 'express';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { createApp } from '../../../apps/api/src/app.js';
 import { createHttpServer } from '../../../apps/api/src/http/http-server.js';
 import { createServices } from '../../../apps/api/src/services.js';
-import { serveParent } from '../lib/child.js';
+import { bareExpress, serveHttpWorker } from '../lib/http-worker.js';
 
 /**
  * One HTTP server per process, so each variant has a core's worth of event loop to itself:
@@ -18,89 +17,41 @@ import { serveParent } from '../lib/child.js';
  *   the environment from the parent.
  * Both Express baselines have the API's Express settings: no ETag, no `x-powered-by`.
  */
-let server: Server | undefined;
-let close: () => Promise<void> = async () => {};
-let requests = 0;
-
-/** Express as the API sets it up (apps/api/src/app.ts): no ETag, no x-powered-by. */
-function bareExpress(): express.Express {
-  const app = express();
-  app.set('etag', false);
-  app.disable('x-powered-by');
-  return app;
-}
-
-function listen(app: express.Express | ReturnType<typeof createApp>, api = false): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server = api ? createHttpServer(app) : undefined;
-    const onListening = () => {
-      server!.on('request', () => {
-        requests++;
-      });
-      const address = server!.address();
-      resolve(typeof address === 'object' && address ? address.port : 0);
-    };
-    if (server) server.listen(0, '127.0.0.1', onListening);
-    else server = app.listen(0, '127.0.0.1', onListening);
-    server.on('error', reject);
-  });
-}
-
-serveParent(async (msg) => {
-  if (msg.type === 'start') {
-    const url = String(msg.url);
-    const variant = String(msg.variant);
-    if (variant === 'express-ok') {
-      const app = bareExpress();
-      app.get('/api/data/:id', (_req, res) => {
-        res.json({ ok: true });
-      });
-      return { port: await listen(app) };
-    }
-    if (variant === 'express-get') {
-      const redis = new Redis(url, { enableAutoPipelining: true });
-      const app = bareExpress();
-      app.get('/api/data/:id', async (req, res) => {
-        const key = `data:${req.params.id}`;
-        const [raw, pttl] = await Promise.all([redis.get(key), redis.pttl(key)]);
-        if (raw === null) {
-          res.status(404).json({ error: 'not found' });
-          return;
-        }
-        res.json({ data: JSON.parse(raw), ttl: Math.ceil(pttl / 1000) });
-      });
-      close = async () => {
-        redis.disconnect();
-      };
-      return { port: await listen(app) };
-    }
-    const env = msg.env as Record<string, string>;
-    const config = loadConfig({ ...env, REDIS_URL: url });
-    const logger = pino({ level: config.logLevel });
-    const services = createServices(config, logger);
-    const app = createApp(services);
-    // index.ts seeds in the background; here the rounds start once it is done.
-    if (config.seedCatalog) await services.catalog.seedIfEmpty();
-    if (config.nearCache.enabled) await services.cache.near?.ready(10_000);
-    close = async () => {
-      app.shutdown();
-      await services.close();
-    };
-    return { port: await listen(app, true) };
-  }
-  if (msg.type === 'usage') {
-    // CPU spent by this server process and requests served so far (the parent takes deltas).
-    const { user, system } = process.cpuUsage();
-    return { cpuUs: user + system, requests };
-  }
-  if (msg.type === 'stop') {
-    await new Promise<void>((resolve) => {
-      if (!server) return resolve();
-      server.close(() => resolve());
-      server.closeAllConnections();
+serveHttpWorker(async (msg) => {
+  const url = String(msg.url);
+  const variant = String(msg.variant);
+  if (variant === 'express-ok') {
+    const app = bareExpress();
+    app.get('/api/data/:id', (_req, res) => {
+      res.json({ ok: true });
     });
-    await close();
-    return 'ok';
+    return { server: createServer(app) };
   }
-  throw new Error(`unknown message ${msg.type}`);
+  if (variant === 'express-get') {
+    const redis = new Redis(url, { enableAutoPipelining: true });
+    const app = bareExpress();
+    app.get('/api/data/:id', async (req, res) => {
+      const key = `data:${req.params.id}`;
+      const [raw, pttl] = await Promise.all([redis.get(key), redis.pttl(key)]);
+      if (raw === null) {
+        res.status(404).json({ error: 'not found' });
+        return;
+      }
+      res.json({ data: JSON.parse(raw), ttl: Math.ceil(pttl / 1000) });
+    });
+    return { server: createServer(app), close: async () => redis.disconnect() };
+  }
+  const env = msg.env as Record<string, string>;
+  const config = loadConfig({ ...env, REDIS_URL: url });
+  const logger = pino({ level: config.logLevel });
+  const services = createServices(config, logger);
+  const app = createApp(services);
+  // index.ts seeds in the background; here the rounds start once it is done.
+  if (config.seedCatalog) await services.catalog.seedIfEmpty();
+  if (config.nearCache.enabled) await services.cache.near?.ready(10_000);
+  const close = async () => {
+    app.shutdown();
+    await services.close();
+  };
+  return { server: createHttpServer(app), close };
 });
