@@ -7,18 +7,16 @@
 import {
   createCatalog,
   createConnections,
-  createJobProducer,
   createKeyspace,
-  createQueueEvents,
   generateProducts,
   JOB,
-  type JobProducer,
   type RedisConnections,
   readWorkerStatus,
 } from '@app/redis-core';
 import { cleanupAll, type RedisServer, startRedis, waitUntil } from '@app/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { sleep } from '../src/http.js';
+import { jobProgress, jobRuns, watchJobs } from '../src/job-watch.js';
 import { recordResult } from '../src/results.js';
 import { killWorkerProcesses, startWorkerProcess } from '../src/worker-process.js';
 
@@ -34,20 +32,10 @@ async function setup(server: RedisServer, products: number) {
   const connections: RedisConnections = createConnections({ kind: 'standalone', url: server.url });
   open.push(connections);
   await createCatalog({ connections, keys }).seedIfEmpty(generateProducts(products, { seed: 6 }));
-  const deps = { connection: connections.queueConnectionOptions(), prefix: keys.jobsPrefix };
-  const producer: JobProducer = createJobProducer(deps as Parameters<typeof createJobProducer>[0]);
-  const events = createQueueEvents(deps as Parameters<typeof createQueueEvents>[0]);
-  open.push(events, producer);
-  await events.waitUntilReady();
-  const seen = { completed: [] as string[], stalled: [] as string[], failed: [] as string[] };
-  events.on('completed', ({ jobId }: { jobId: string }) => seen.completed.push(jobId));
-  events.on('stalled', ({ jobId }: { jobId: string }) => seen.stalled.push(jobId));
-  events.on('failed', ({ jobId }: { jobId: string }) => seen.failed.push(jobId));
-  return { connections, producer, seen };
+  const jobs = await watchJobs(connections, keys);
+  open.push(jobs);
+  return { connections, producer: jobs.producer, seen: jobs.seen };
 }
-
-const progressDone = (view: { progress?: unknown } | null) =>
-  (view?.progress as { done?: number } | undefined)?.done ?? 0;
 
 async function countCacheEntries(server: RedisServer): Promise<number> {
   const client = server.client();
@@ -75,8 +63,8 @@ describe('worker killed mid-job', () => {
     const doomed = await startWorkerProcess(env);
     // 20 batches × 250 ms of simulated origin latency: a job of about 5 s.
     const job = await producer.enqueue(JOB.warmAll, { batchSize: 100 });
-    await waitUntil(async () => progressDone(await producer.get(job.id)) > 0, 15_000);
-    const progressAtKill = progressDone(await producer.get(job.id));
+    await waitUntil(async () => (await jobProgress(producer, job.id)) > 0, 15_000);
+    const progressAtKill = await jobProgress(producer, job.id);
     doomed.child.kill('SIGKILL');
     const killedAt = Date.now();
     expect((await doomed.exited).signal).toBe('SIGKILL');
@@ -95,11 +83,7 @@ describe('worker killed mid-job', () => {
         'SIGKILL of the worker process during a 2,000-product warm job (lock 1.5 s, stalled check 0.5 s)',
       progress_at_kill: progressAtKill,
       completed_after_kill_ms: completedAfterMs,
-      stalled_events: seen.stalled.filter((id) => id === job.id).length,
-      completed_events: seen.completed.filter((id) => id === job.id).length,
-      failed_events: seen.failed.filter((id) => id === job.id).length,
-      final_state: done?.state,
-      items_in_result: (done?.result as { items?: number } | null)?.items,
+      ...jobRuns(seen, job.id, done),
       cache_entries: entries,
       processed_by_rescuer: raw?.processedBy?.includes(String(rescuer.pid)) ?? null,
     });

@@ -10,9 +10,7 @@ import { isDeepStrictEqual } from 'node:util';
 import {
   createCatalog,
   createConnections,
-  createJobProducer,
   createKeyspace,
-  createQueueEvents,
   generateProducts,
   JOB,
   type RedisConnections,
@@ -23,6 +21,7 @@ import { replicatedDatabaseLines } from '../src/database-guard.js';
 import { startWorkerOnHost } from '../src/host-apps.js';
 import { sleep } from '../src/http.js';
 import { roleConfLines } from '../src/infra-conf.js';
+import { jobProgress, jobRuns, watchJobs } from '../src/job-watch.js';
 import { recordResult } from '../src/results.js';
 
 const PRODUCTS = 2000;
@@ -75,15 +74,9 @@ describe.skipIf(!support.ok)('network partition: a worker cut off from the queue
     );
     open.push(connections);
     await createCatalog({ connections, keys }).seedIfEmpty(generateProducts(PRODUCTS, { seed: 23 }));
-    const deps = { connection: connections.queueConnectionOptions(), prefix: keys.jobsPrefix };
-    const producer = createJobProducer(deps as Parameters<typeof createJobProducer>[0]);
-    const events = createQueueEvents(deps as Parameters<typeof createQueueEvents>[0]);
-    open.push(events, producer);
-    await events.waitUntilReady();
-    const seen = { completed: [] as string[], stalled: [] as string[], failed: [] as string[] };
-    events.on('completed', ({ jobId }: { jobId: string }) => seen.completed.push(jobId));
-    events.on('stalled', ({ jobId }: { jobId: string }) => seen.stalled.push(jobId));
-    events.on('failed', ({ jobId }: { jobId: string }) => seen.failed.push(jobId));
+    const jobs = await watchJobs(connections, keys);
+    open.push(jobs);
+    const { producer, seen } = jobs;
 
     const env = {
       REDIS_URL: database.url,
@@ -98,8 +91,7 @@ describe.skipIf(!support.ok)('network partition: a worker cut off from the queue
     const workers = await Promise.all([startWorkerOnHost(w1, env), startWorkerOnHost(w2, env)]);
     // 40 batches × 250 ms of simulated origin latency: a job of about 10 s.
     const job = await producer.enqueue(JOB.warmAll, { batchSize: 50 });
-    const progress = async () =>
-      ((await producer.get(job.id))?.progress as { done?: number } | undefined)?.done ?? 0;
+    const progress = () => jobProgress(producer, job.id);
     await waitUntil(async () => (await progress()) > 0, 20_000, 'no worker started the job');
     const takenBy = (await producer.queue.getJob(job.id))?.processedBy ?? '';
     const cutOff = workers.find((w) => takenBy.includes(String(w.pid)));
@@ -142,12 +134,8 @@ describe.skipIf(!support.ok)('network partition: a worker cut off from the queue
         'the worker running a 2,000-product warm job cut off from the queue Redis (still reaching the catalog/cache Redis)',
       progress_at_cut: progressAtCut,
       completed_after_cut_ms: completedAfterMs,
-      stalled_events: seen.stalled.filter((id) => id === job.id).length,
-      completed_events: seen.completed.filter((id) => id === job.id).length,
-      failed_events: seen.failed.filter((id) => id === job.id).length,
-      final_state: done?.state,
+      ...jobRuns(seen, job.id, done),
       attempts_made: raw?.attemptsMade,
-      items_in_result: (done?.result as { items?: number } | null)?.items,
       cache_entries: entries.size,
       entries_not_matching_catalog: mismatched,
       processed_by_rescuer: raw?.processedBy?.includes(String(rescuer.pid)) ?? null,
