@@ -43,6 +43,22 @@ describe('origin and change-stream panels', () => {
     expect(stream.find('[data-testid=stream-state]').text()).toBe('streaming');
     expect(stream.text()).toContain('prod1, prod2');
     expect(stream.text()).toContain('Flux de modifications');
+    // Each fact is one row of the panel's list: its label (dt) beside its value (dd).
+    const facts = (w: typeof origin) =>
+      w.findAll('dl.facts > div').map((row) => [row.get('dt').text(), row.get('dd').text()]);
+    expect(facts(origin)).toEqual([
+      ['Stockage du catalogue', 'PostgreSQL'],
+      ['Base', expect.stringContaining('PostgreSQL 15.20')],
+      ['Chargements depuis l’origine', expect.any(String)],
+    ]);
+    expect(facts(stream).map(([label]) => label)).toEqual([
+      'Consommateur',
+      'Retard du slot',
+      'Commit → invalidation',
+      'Événements',
+      'Slots recréés',
+    ]);
+    expect(facts(stream)[2]?.[1]).toMatch(/^p50 .* · p99 .*$/);
     origin.unmount();
     stream.unmount();
   });
