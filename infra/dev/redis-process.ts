@@ -1,8 +1,9 @@
-import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
 import { type ProcessGroup, signalGroup, stopGroup } from './process-group.js';
+import { stopStaleServer } from './stale-server.js';
 
 export const defaultRedisServerBin = process.env.REDIS_SERVER_BIN ?? 'redis-server';
 
@@ -56,7 +57,12 @@ export class RedisProcess implements ProcessGroup {
   static async start(opts: RedisProcessOptions): Promise<RedisProcess> {
     const dataDir = resolve(opts.dataDir);
     mkdirSync(dataDir, { recursive: true });
-    await stopStaleServer(join(dataDir, 'redis.pid'));
+    await stopStaleServer({
+      pidFile: join(dataDir, 'redis.pid'),
+      command: 'redis-server',
+      signal: 'SIGTERM',
+      timeoutMs: 10_000,
+    });
     const argv = [
       ...(opts.configFile ? [resolve(opts.configFile)] : []),
       '--port',
@@ -167,37 +173,6 @@ function pingOnce(host: string, port: number): Promise<string> {
       if (answer.includes('\r\n')) done();
     });
   });
-}
-
-/**
- * A redis-server left running by an earlier run that was killed hard (its pidfile is still
- * there) holds the data dir: two servers on one AOF would corrupt it. Stop it first, but only
- * after checking the pid really is a redis-server, since pids get reused.
- */
-async function stopStaleServer(pidFile: string): Promise<void> {
-  if (!existsSync(pidFile)) return;
-  const pid = Number(readFileSync(pidFile, 'utf8').trim());
-  if (!Number.isInteger(pid) || pid <= 1) return;
-  let command = '';
-  try {
-    command = execFileSync('ps', ['-p', String(pid), '-o', 'command='], { encoding: 'utf8' });
-  } catch {
-    rmSync(pidFile, { force: true }); // no such process: the pidfile is stale
-    return;
-  }
-  if (!command.includes('redis-server')) return;
-  process.stderr.write(`stopping redis-server pid ${pid} left by an earlier run (${pidFile})\n`);
-  process.kill(pid, 'SIGTERM');
-  const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline) {
-    try {
-      process.kill(pid, 0);
-    } catch {
-      return;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  process.kill(pid, 'SIGKILL');
 }
 
 /** `{ ok: true, version }` when the binary runs, else `{ ok: false }`. */

@@ -21,6 +21,12 @@ export interface StartPostgresOptions {
   baseDir?: string;
   /** The unprivileged account that runs the server when this process is root. Default 'postgres'. */
   runAs?: string;
+  /**
+   * Where initdb and postgres are. Default: postgresBinDir() (POSTGRES_BIN_DIR, Debian's layout,
+   * PATH). A dir without pg_isready (an npm package's binaries) is waited on through the status
+   * line of postmaster.pid instead; psql() then takes the system's psql.
+   */
+  binDir?: string;
 }
 
 // Postmasters still alive; killed synchronously if the test process exits without cleanup.
@@ -44,6 +50,7 @@ export class PostgresServer {
   #ownsDir: boolean;
   #settings: string[];
   #runAs: string | undefined;
+  #binDir: string | undefined;
   #child: ChildProcess | undefined;
   #postmasterPid: number | undefined;
   #log: string[] = [];
@@ -54,6 +61,7 @@ export class PostgresServer {
     this.dataDir = join(baseDir, 'data');
     this.#ownsDir = ownsDir;
     this.#runAs = process.getuid?.() === 0 ? (opts.runAs ?? 'postgres') : undefined;
+    this.#binDir = opts.binDir;
     const settings: Record<string, string | number> = {
       listen_addresses: '127.0.0.1',
       wal_level: 'logical',
@@ -114,8 +122,9 @@ export class PostgresServer {
 
   /** Runs SQL through the psql binary, as an operator would; returns its unaligned output. */
   async psql(sql: string, database = 'postgres'): Promise<string> {
+    const own = this.#bin('psql');
     const { stdout } = await execFileAsync(
-      postgresBin('psql'),
+      existsSync(own) ? own : postgresBin('psql'),
       [
         '-X',
         '-q',
@@ -196,6 +205,11 @@ export class PostgresServer {
     if (this.#ownsDir) rmSync(this.baseDir, { recursive: true, force: true });
   }
 
+  /** Path of one binary of this server's PostgreSQL (bare name when taken from PATH). */
+  #bin(name: string): string {
+    return this.#binDir ? join(this.#binDir, name) : postgresBin(name);
+  }
+
   #asUser(bin: string, args: string[]): [string, string[]] {
     return this.#runAs ? ['runuser', ['-u', this.#runAs, '--', bin, ...args]] : [bin, args];
   }
@@ -208,7 +222,7 @@ export class PostgresServer {
       const gid = Number(execFileSync('id', ['-g', this.#runAs]).toString().trim());
       chownSync(this.baseDir, uid, gid);
     }
-    const [cmd, args] = this.#asUser(postgresBin('initdb'), [
+    const [cmd, args] = this.#asUser(this.#bin('initdb'), [
       '-D',
       this.dataDir,
       '-U',
@@ -230,7 +244,7 @@ export class PostgresServer {
   async #spawn(): Promise<void> {
     this.#log = [];
     this.#postmasterPid = undefined;
-    const [cmd, args] = this.#asUser(postgresBin('postgres'), [
+    const [cmd, args] = this.#asUser(this.#bin('postgres'), [
       '-D',
       this.dataDir,
       '-p',
@@ -268,19 +282,38 @@ export class PostgresServer {
     }
   }
 
+  /**
+   * What `pg_ctl start -w` reads: postmaster.pid names this port and says `ready`, and its pid is
+   * alive (a file left by a killed postmaster names a dead one).
+   */
+  #pidFileSaysReady(): boolean {
+    let lines: string[];
+    try {
+      lines = readFileSync(join(this.dataDir, 'postmaster.pid'), 'utf8').split('\n');
+    } catch {
+      return false;
+    }
+    if (lines[3]?.trim() !== String(this.port) || lines[7]?.trim() !== 'ready') return false;
+    try {
+      process.kill(Number(lines[0]), 0);
+      return true;
+    } catch (err) {
+      return (err as NodeJS.ErrnoException).code === 'EPERM';
+    }
+  }
+
   async #waitReady(): Promise<void> {
     const deadline = Date.now() + 30_000;
+    const isready = this.#bin('pg_isready');
+    const hasIsready = !isready.includes('/') || existsSync(isready);
     while (Date.now() < deadline) {
+      if (!hasIsready) {
+        if (this.#pidFileSaysReady()) return;
+        await new Promise((r) => setTimeout(r, 100));
+        continue;
+      }
       try {
-        await execFileAsync(postgresBin('pg_isready'), [
-          '-q',
-          '-h',
-          this.host,
-          '-p',
-          String(this.port),
-          '-t',
-          '1',
-        ]);
+        await execFileAsync(isready, ['-q', '-h', this.host, '-p', String(this.port), '-t', '1']);
         return;
       } catch {
         await new Promise((r) => setTimeout(r, 100));
