@@ -56,19 +56,42 @@ describe('batched entry reads', () => {
     expect(missing).toEqual([null, -2]);
   });
 
-  it('sends a lone read as one command (the script with one key: its GET and PTTL inside)', async () => {
+  it('sends a lone read as GET + PTTL in one socket write, without the script', async () => {
     const reader = createEntryReader(client);
     const before = await calls();
     expect(await reader.read('data:b2')).toEqual(['"two"', -1]);
-    expect(delta(before, await calls())).toEqual({ evalsha: 1, mget: 1, pttl: 1 });
+    expect(await reader.read('data:none')).toEqual([null, -2]);
+    const [value, pttl] = await reader.read('data:b1');
+    expect(value).toBe('{"a":1}');
+    expect(pttl).toBeGreaterThan(50_000);
+    expect(delta(before, await calls())).toEqual({ get: 3, pttl: 3 });
+
+    // Both commands wait in the corked socket and leave together when it is uncorked.
+    const stream = client.stream;
+    const uncork = stream.uncork.bind(stream);
+    const buffered: number[] = [];
+    stream.uncork = () => {
+      buffered.push(stream.writableLength);
+      uncork();
+    };
+    try {
+      expect(await reader.read('data:b2')).toEqual(['"two"', -1]);
+    } finally {
+      stream.uncork = uncork;
+    }
+    expect(buffered).toHaveLength(1);
+    expect(buffered[0]).toBe(
+      '*2\r\n$3\r\nget\r\n$7\r\ndata:b2\r\n*2\r\n$4\r\npttl\r\n$7\r\ndata:b2\r\n'.length,
+    );
   });
 
   it('sends a read at once when nothing is in flight (no event-loop hop), reads asked together still in one call', async () => {
     const reader = createEntryReader(client);
-    const sent: number[] = [];
+    const sent: string[] = [];
     const spied = client.sendCommand.bind(client);
     client.sendCommand = ((command: { name: string; args: unknown[] }) => {
-      if (command.name === 'evalsha') sent.push(Number(command.args[1]));
+      if (command.name === 'evalsha') sent.push(`evalsha ${command.args[1]}`);
+      else if (command.name === 'get' || command.name === 'pttl') sent.push(command.name);
       return spied(command as never);
     }) as typeof client.sendCommand;
     try {
@@ -82,10 +105,28 @@ describe('batched entry reads', () => {
       await new Promise((resolve) => setImmediate(resolve));
       const later = [reader.read('data:b2'), reader.read('data:none'), reader.read('data:b1')];
       await Promise.all([first, ...later]);
-      expect(sentAtImmediate).toBe(1);
-      expect(sent).toEqual([1, 3]);
+      expect(sentAtImmediate).toBe(2);
+      expect(sent).toEqual(['get', 'pttl', 'evalsha 3']);
     } finally {
       client.sendCommand = spied;
+    }
+  });
+
+  it('fails a lone read of a key of the wrong type, and the next read still works', async () => {
+    const reader = createEntryReader(client);
+    await raw.rpush('data:list1', 'x');
+    await expect(reader.read('data:list1')).rejects.toThrow(/WRONGTYPE/);
+    expect(await reader.read('data:b2')).toEqual(['"two"', -1]);
+  });
+
+  it('answers a lone read sent before the connection is up (offline queue)', async () => {
+    const late = server.client({ lazyConnect: true });
+    try {
+      const reader = createEntryReader(late);
+      expect(late.status).toBe('wait');
+      expect(await reader.read('data:b2')).toEqual(['"two"', -1]);
+    } finally {
+      late.disconnect();
     }
   });
 
@@ -141,5 +182,6 @@ describe('batched entry reads', () => {
     lost.disconnect();
     const results = await Promise.allSettled([reader.read('data:b1'), reader.read('data:b2')]);
     expect(results.every((r) => r.status === 'rejected')).toBe(true);
+    await expect(reader.read('data:b1')).rejects.toThrow();
   });
 });

@@ -9,13 +9,18 @@ import { cacheScripts } from './scripts.js';
  *   phase made our hit 0.72x the best peer at 1 read in flight (docs/benchmarks.md);
  * - reads in flight: the reads asked for during the rest of the loop turn are collected and
  *   leave together from `setImmediate`.
- * Every call is ONE `EVALSHA` of `read-n.lua` carrying its keys (one MGET, a PTTL each inside),
- * answered by one reply, a lone read included: one command and one reply cost Node less than a
- * pipelined GET + PTTL (two commands, a Pipeline object, two replies), which was the slowest of
- * the ways measured at 1 read in flight. Measured (docs/benchmarks.md) a batch costs the Node
+ * A call of two reads or more is ONE `EVALSHA` of `read-n.lua` carrying its keys (one MGET, a
+ * PTTL each inside), answered by one reply: measured (docs/benchmarks.md) a batch costs the Node
  * process about half the CPU of a plain GET per read (one command object, one socket write, one
- * reply for the whole batch) and Redis less than GET + PTTL per read. Every read is still one
- * round trip.
+ * reply for the whole batch) and Redis less than GET + PTTL per read.
+ * A call of one read is a plain GET and PTTL written to the socket together (one write, corked):
+ * Node builds and parses two small commands for about the CPU of the script call with one key,
+ * while Redis runs them in about a fifth of the script's time (EVALSHA of one key: ~5 µs of
+ * Redis CPU against ~1 µs for GET + PTTL, INFO commandstats). At 1 read in flight Redis' time
+ * is on every read's path, so that is the lone read's latency. Redis runs the commands of one
+ * client's query buffer back to back, so the two arrive and run together, as the script's do.
+ * (ioredis' Pipeline object, the other way to send them in one write, costs Node more.)
+ * Every read is one round trip.
  *
  * A key Redis refuses (WRONGTYPE) fails only its own read. Redis Cluster keeps one pipelined
  * GET + PTTL per read: a script's keys must share a slot, and cache keys are spread on purpose.
@@ -86,10 +91,51 @@ export function createEntryReader(client: Redis | Cluster): EntryReader {
       );
   }
 
+  /** One read: GET and PTTL in one socket write (corked), without the script. */
+  function sendOne(waiter: Waiter): void {
+    inFlight++;
+    const { key } = waiter;
+    // `stream` is absent or not writable while (re)connecting: the commands then wait in
+    // ioredis' offline queue and are sent, in order, once the connection is ready.
+    const stream = (client as Redis).stream;
+    const cork = stream?.writable === true;
+    if (cork) stream.cork();
+    let value: Promise<string | null>;
+    let pttl: Promise<number>;
+    try {
+      value = (client as Redis).get(key);
+      pttl = (client as Redis).pttl(key);
+    } finally {
+      if (cork) stream.uncork();
+    }
+    const fail = (err: unknown) => {
+      inFlight--;
+      waiter.reject(err);
+    };
+    value.then(
+      (raw) =>
+        pttl.then((ms) => {
+          inFlight--;
+          waiter.resolve([asRaw(raw), Number(ms)]);
+        }, fail),
+      (err: unknown) => {
+        // A refused GET (WRONGTYPE) fails this read alone; its PTTL is answered all the same.
+        pttl.then(
+          () => fail(err),
+          () => fail(err),
+        );
+      },
+    );
+  }
+
   function flush(): void {
     scheduled = false;
     const all = pending;
     pending = [];
+    if (all.length === 1) {
+      sendOne(all[0] as Waiter);
+      return;
+    }
     const calls = Math.max(Math.ceil(all.length / MAX_READ_BATCH), all.length >= MIN_SPLIT ? 2 : 1);
     const size = Math.ceil(all.length / calls);
     for (let i = 0; i < all.length; i += size) {
