@@ -30,7 +30,8 @@ export function decodeEntry(raw: string): DecodedEntry {
   if (raw === NEGATIVE_MARKER) return { kind: 'negative' };
   let json = raw;
   let logicalExpiryMs: number | null = null;
-  const grace = GRACE_PATTERN.exec(raw);
+  // 126 = '~': only an entry with a grace period starts with it (a plain entry skips the regex).
+  const grace = raw.charCodeAt(0) === 126 ? GRACE_PATTERN.exec(raw) : null;
   if (grace) {
     logicalExpiryMs = Number(grace[1]);
     json = raw.slice(grace[0].length);

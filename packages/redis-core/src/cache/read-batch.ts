@@ -108,23 +108,31 @@ export function createEntryReader(client: Redis | Cluster): EntryReader {
     } finally {
       if (cork) stream.uncork();
     }
-    const fail = (err: unknown) => {
-      inFlight--;
-      waiter.reject(err);
-    };
+    // No named closure per read: tsx (keepNames) would wrap each one in a defineProperty call.
     value.then(
       (raw) =>
-        pttl.then((ms) => {
-          inFlight--;
-          waiter.resolve([asRaw(raw), Number(ms)]);
-        }, fail),
-      (err: unknown) => {
-        // A refused GET (WRONGTYPE) fails this read alone; its PTTL is answered all the same.
         pttl.then(
-          () => fail(err),
-          () => fail(err),
-        );
-      },
+          (ms) => {
+            inFlight--;
+            waiter.resolve([asRaw(raw), Number(ms)]);
+          },
+          (err: unknown) => {
+            inFlight--;
+            waiter.reject(err);
+          },
+        ),
+      // A refused GET (WRONGTYPE) fails this read alone; its PTTL is answered all the same.
+      (err: unknown) =>
+        pttl.then(
+          () => {
+            inFlight--;
+            waiter.reject(err);
+          },
+          () => {
+            inFlight--;
+            waiter.reject(err);
+          },
+        ),
     );
   }
 
