@@ -131,6 +131,52 @@ describe('history', () => {
     expect((await history.top(100)).length).toBe(42); // every query counted, not only the kept entries
   });
 
+  it('by default a record waits for its 100 ms batch; a standalone server is not asked for its offset', async () => {
+    const history = createHistory({ connections, keys, now });
+    const stats = async () => {
+      const info = await redis.info('commandstats');
+      const calls = (command: string) =>
+        Number(new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(info)?.[1] ?? 0);
+      return { evalsha: calls('evalsha'), info: calls('info') };
+    };
+    await history.record('warm'); // loads the script outside the count
+    const before = await stats();
+    const started = performance.now();
+    await Promise.all([history.record('a'), history.record('b')]);
+    // The batch is written when its window closes (a few ms of timer slack allowed).
+    expect(performance.now() - started).toBeGreaterThanOrEqual(95);
+    const after = await stats();
+    expect(after.evalsha).toBe(before.evalsha + 1);
+    // Only the INFO that read `before`: no INFO replication after the write (no replica to wait for).
+    expect(after.info).toBe(before.info + 1);
+    expect((await history.recent(3)).map((r) => r.query)).toEqual(['b', 'a', 'warm']);
+  });
+
+  it('collapses inner whitespace and trims; a query without whitespace is kept as it is', async () => {
+    const history = createHistory({ connections, keys, now, batchMs: 0 });
+    for (const q of ['  red   shoes ', 'red\tshoes', 'red shoes', '\u00a0red shoes\n', 'Red-Shoes_1.x'])
+      await history.record(q);
+    expect(await history.top(5)).toEqual([
+      { query: 'red shoes', count: 4 },
+      { query: 'Red-Shoes_1.x', count: 1 },
+    ]);
+  });
+
+  it('counts at most maxVoters (client, query) pairs per vote window', async () => {
+    const history = createHistory({ connections, keys, now, voteWindowMs: 60_000, maxVoters: 2, batchMs: 0 });
+    await history.record('a', 'c1');
+    await history.record('b', 'c1');
+    await history.record('a', 'c2'); // a third pair: over the bound, not counted
+    await history.record('a', 'c1'); // already voted
+    expect(await history.top(5)).toEqual([
+      { query: 'b', count: 1 }, // equal counts: reverse lexicographic
+      { query: 'a', count: 1 },
+    ]);
+    clock += 60_000;
+    await history.record('a', 'c2');
+    expect(await history.top(1)).toEqual([{ query: 'a', count: 2 }]);
+  });
+
   it('clear empties both', async () => {
     const history = createHistory({ connections, keys, now });
     await history.record('x');

@@ -187,6 +187,20 @@ describe('hot ids', () => {
     expect(Number(await raw.hget(keys.statsCounters(), 'hits'))).toBe(1);
   });
 
+  it('by default hot ids wait up to 5 s for the timer, counters 250 ms; close() writes both', async () => {
+    const s = makeStats();
+    const createdAt = Date.now();
+    s.recordRead('default-hot', 'cache', 1);
+    await waitUntil(async () => Number(await raw.hget(keys.statsCounters(), 'hits')) === 1, 3000);
+    await sleep(1200); // past the old 1 s hot interval
+    if (Date.now() - createdAt < 4500) expect(await raw.zscore(keys.statsHot(), 'default-hot')).toBeNull();
+    s.recordRead('default-hot', 'cache', 1);
+    await s.close(); // a graceful stop loses nothing
+    expect(await raw.zscore(keys.statsHot(), 'default-hot')).not.toBeNull();
+    expect(Number(await raw.zscore(keys.statsHotCount(), 'default-hot'))).toBe(2);
+    expect(Number(await raw.hget(keys.statsCounters(), 'hits'))).toBe(2);
+  });
+
   it('an explicit flush sends hot ids at once', async () => {
     const s = makeStats({ flushIntervalMs: 50, hotFlushIntervalMs: 60_000 });
     s.recordRead('asked-for', 'database', 3);

@@ -12,27 +12,43 @@ import type { NextFunction, RequestHandler } from 'express';
  */
 export function compose(handlers: RequestHandler[]): RequestHandler {
   if (handlers.length === 1) return handlers[0]!;
+  return (req, res, out) => chainStep(handlers, req, res, out)();
+}
+
+/**
+ * A function passed through as an argument: JavaScript gives it no name. The TypeScript runner
+ * (tsx, with esbuild's keepNames) names every function that a declaration would name with an
+ * `Object.defineProperty` call when the function is created; on a per-request closure that cost
+ * about 2.5 µs of CPU per request (HTTP benchmark's profile).
+ */
+const unnamed = <T>(fn: T): T => fn;
+
+/** The `next` of one request through `handlers`. */
+function chainStep(
+  handlers: RequestHandler[],
+  req: Parameters<RequestHandler>[0],
+  res: Parameters<RequestHandler>[1],
+  out: NextFunction,
+): NextFunction {
+  let index = 0;
   const count = handlers.length;
-  return (req, res, out) => {
-    let index = 0;
-    const next: NextFunction = (err?: unknown) => {
-      if (err) {
-        out(err);
-        return;
-      }
-      if (index === count) {
-        out();
-        return;
-      }
-      const handler = handlers[index++]!;
-      try {
-        const ret: unknown = handler(req, res, next);
-        if (ret instanceof Promise)
-          ret.then(undefined, (e: unknown) => out(e ?? new Error('rejected promise')));
-      } catch (e) {
-        out(e);
-      }
-    };
-    next();
-  };
+  const step: NextFunction = unnamed((err?: unknown): void => {
+    if (err) {
+      out(err);
+      return;
+    }
+    if (index === count) {
+      out();
+      return;
+    }
+    const handler = handlers[index++]!;
+    try {
+      const ret: unknown = handler(req, res, step);
+      if (ret instanceof Promise)
+        ret.then(undefined, (e: unknown) => out(e ?? new Error('rejected promise')));
+    } catch (e) {
+      out(e);
+    }
+  });
+  return step;
 }

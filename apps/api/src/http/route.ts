@@ -1,6 +1,7 @@
 import type { NextFunction, Request, RequestHandler, Response, Router } from 'express';
 import type { z } from 'zod';
 import { compose } from './compose.js';
+import { parserFor } from './fast-parse.js';
 
 /**
  * A route is declared once, as data: method, path, zod schemas for its input and answers, and a
@@ -63,15 +64,34 @@ const inputKey = Symbol('validatedInput');
  * `req.query` is read-only, so the parsed values travel on `res.locals`.
  */
 export function validate(request: AnyRoute['request']): RequestHandler {
+  const params = request?.params ? parserFor(request.params) : undefined;
+  const query = request?.query ? parserFor(request.query) : undefined;
+  const body = request?.body ? parserFor(request.body) : undefined;
   return (req, res, next) => {
-    const input = {
-      params: request?.params ? request.params.parse(req.params) : req.params,
-      query: request?.query ? request.query.parse(req.query) : req.query,
-      body: request?.body ? request.body.parse(req.body ?? undefined) : req.body,
-    };
+    const parsedParams = params ? params(req.params) : req.params;
+    // Without a query schema the query string is not parsed unless the handler reads it
+    // (Express 5 parses it again on every read of req.query).
+    const input = query
+      ? { params: parsedParams, query: query(req.query), body: body ? body(req.body ?? undefined) : req.body }
+      : new UncheckedQueryInput(parsedParams, body ? body(req.body ?? undefined) : req.body, req);
     res.locals[inputKey as unknown as string] = input;
     next();
   };
+}
+
+/** A route's input when it declares no query schema: `query` is Express' own, read on use. */
+class UncheckedQueryInput {
+  readonly #req: Request;
+  constructor(
+    readonly params: unknown,
+    readonly body: unknown,
+    req: Request,
+  ) {
+    this.#req = req;
+  }
+  get query(): unknown {
+    return this.#req.query;
+  }
 }
 
 /**

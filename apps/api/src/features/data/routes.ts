@@ -16,6 +16,9 @@ export function dataRoutes(ctx: AppContext): AnyRoute[] {
   const noIoHits = ctx.cache.near !== null;
   const json = createJsonSender();
   const historyFailed = throttled(10_000, (err) => ctx.logger.warn({ err }, 'history.record failed'));
+  // The records of one history batch share one promise: one failure handler per batch, not one
+  // promise and reaction per read (a refused query's rejection is its own promise, handled too).
+  let watchedHistory: Promise<void> | undefined;
 
   return [
     defineRoute({
@@ -38,22 +41,27 @@ export function dataRoutes(ctx: AppContext): AnyRoute[] {
         // budget of negative entries for the ids it makes up (in process memory, no Redis call).
         const client = clientAddress(req);
         // Recorded in the background: the history must never add latency to the read.
-        ctx.history.record(params.id, client).catch(historyFailed);
+        const recorded = ctx.history.record(params.id, client);
+        if (recorded !== watchedHistory) {
+          watchedHistory = recorded;
+          recorded.catch(historyFailed);
+        }
         const result = await ctx.cache.getOrLoad<Product>(params.id, () => origin.load(params.id), {
           client,
         });
         if (result.source === 'cache') ctx.metrics.cacheHits.inc();
         else ctx.metrics.cacheMisses.inc();
         if (result.value === null) throw notFound(`product '${params.id}' not found`);
-        const body: DataResponse = {
+        // Fields assigned in the answer's order (no spread of temporary objects per read).
+        const body: Omit<DataResponse, 'origin_delay_ms'> & Partial<DataResponse> = {
           data: result.value,
           source: result.source,
           response_time: round2(result.latencyMs),
-          ...(result.ttlMs !== null && result.ttlMs > 0 ? { ttl: Math.ceil(result.ttlMs / 1000) } : {}),
-          ...(result.cacheDown ? { cache_down: true } : {}),
-          ...(result.stale ? { stale: true } : {}),
-          origin_delay_ms: origin.delayMs,
         };
+        if (result.ttlMs !== null && result.ttlMs > 0) body.ttl = Math.ceil(result.ttlMs / 1000);
+        if (result.cacheDown) body.cache_down = true;
+        if (result.stale) body.stale = true;
+        body.origin_delay_ms = origin.delayMs;
         json.send(res, body, next, noIoHits && result.source === 'cache');
       },
     }),

@@ -53,21 +53,49 @@ export function createMetrics(opts: {
 
   // One labelled child per (method, route, status), looked up by a flat string: prom-client's
   // labels() hashes the label object on every call.
-  const children = new Map<string, { observe(seconds: number): void }>();
-  const observe = (method: string, route: string, status: number, seconds: number) => {
+  type Child = { observe(seconds: number): void };
+  const children = new Map<string, Child>();
+  const childFor = (method: string, route: string, status: number): Child => {
     const key = `${method} ${status} ${route}`;
     let child = children.get(key);
     if (!child) {
       child = httpDuration.labels({ method, route, status: String(status) });
       children.set(key, child);
     }
-    child.observe(seconds);
+    return child;
   };
+  // A route mounted on the app itself (every API route): its children by Express route object,
+  // method and status, so such a request builds no label string.
+  const routed = new WeakMap<object, Map<string, Map<number, Child>>>();
 
   const observeHttp = (req: Request, res: Response, ms: number) => {
+    const status = res.statusCode;
+    const route = req.route as { path?: unknown } | undefined;
     // The route pattern, not the URL, keeps label cardinality bounded (ids are not labels).
-    const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
-    observe(req.method, route, res.statusCode, ms / 1000);
+    if (!route?.path) {
+      childFor(req.method, 'unmatched', status).observe(ms / 1000);
+      return;
+    }
+    if (req.baseUrl !== '') {
+      childFor(req.method, `${req.baseUrl}${String(route.path)}`, status).observe(ms / 1000);
+      return;
+    }
+    let byMethod = routed.get(route);
+    if (!byMethod) {
+      byMethod = new Map();
+      routed.set(route, byMethod);
+    }
+    let byStatus = byMethod.get(req.method);
+    if (!byStatus) {
+      byStatus = new Map();
+      byMethod.set(req.method, byStatus);
+    }
+    let child = byStatus.get(status);
+    if (!child) {
+      child = childFor(req.method, String(route.path), status);
+      byStatus.set(status, child);
+    }
+    child.observe(ms / 1000);
   };
 
   return { registry, cacheHits, cacheMisses, redisUp, observeHttp };
