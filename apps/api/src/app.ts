@@ -74,6 +74,8 @@ export function createApp(deps: AppDeps): ApiApp {
     maxPerClient: deps.config.streams.maxPerClient,
     maxTotal: deps.config.streams.maxTotal,
   });
+  // A node that drops or regains its connection is on the stream at once, not on the next tick.
+  const stopWatchingNodes = deps.replication.onNodeChange(() => hub.refresh('replication'));
 
   const routes: AnyRoute[] = [];
   const docs = openApiRoutes(() => routes, API_VERSION);
@@ -154,6 +156,7 @@ export function createApp(deps: AppDeps): ApiApp {
 
   Object.defineProperty(app, 'routes', { value: routes, enumerable: true });
   app.shutdown = () => {
+    stopWatchingNodes();
     hub.close();
     replicationView.close();
     changeStream.close();

@@ -161,3 +161,67 @@ describe('clients that stop reading', () => {
     hub.close();
   });
 });
+
+describe('a source refreshed between ticks', () => {
+  it('is sent at once, and a computation that started before it and ends after it is not sent', async () => {
+    // Ticks a minute apart: within this test only refresh() can send anything after the first tick.
+    let n = 0;
+    let releaseFirst: () => void = () => {};
+    let firstReturned = false;
+    const hub = createStreamHub({
+      sources: {
+        n: async () => {
+          const value = ++n;
+          if (value === 1) {
+            await new Promise<void>((resolve) => {
+              releaseFirst = resolve;
+            });
+            firstReturned = true;
+          }
+          return value;
+        },
+      },
+      logger: pino({ level: 'silent' }),
+      sourceTimeoutMs: 10_000,
+      intervalMs: 60_000,
+      maxPerClient: 4,
+      maxTotal: 10,
+    });
+    const app = express();
+    app.get('/api/stream', (req, res) => hub.handle(req, res));
+    const hubServer = app.listen(0, '127.0.0.1');
+    await once(hubServer, 'listening');
+    const { port } = hubServer.address() as AddressInfo;
+    const abort = new AbortController();
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/api/stream`, { signal: abort.signal });
+      const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+      const decoder = new TextDecoder();
+      let text = '';
+      const values = () => [...text.matchAll(/^event: n\ndata: (\d+)$/gm)].map((m) => Number(m[1]));
+      const until = async (want: number[]) => {
+        while (values().length < want.length) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          text += decoder.decode(value, { stream: true });
+        }
+        expect(values()).toEqual(want);
+      };
+      // The first tick (on connect) waits in its source; a refresh meanwhile is sent at once.
+      await waitUntil(async () => n === 1, 2000);
+      hub.refresh('n');
+      await until([2]);
+      // The first tick's older value comes back after the refresh's: it must not follow it.
+      releaseFirst();
+      await waitUntil(async () => firstReturned, 2000);
+      await sleep(50);
+      hub.refresh('n');
+      await until([2, 3]);
+    } finally {
+      abort.abort();
+      hub.close();
+      hubServer.closeAllConnections();
+      hubServer.close();
+    }
+  });
+});

@@ -175,6 +175,37 @@ describe('replication of a master with two replicas', () => {
     await waitUntil(async () => (await replication.status()).replicas.every((r) => r.up), 5_000);
   });
 
+  it('announces a replica that drops its connection, and reads it down at once, not after the INFO timeout', async () => {
+    // A 2 s command timeout: an INFO sent to the dead node would wait 750 ms (the INFO budget).
+    const slowConns = createConnections(
+      { kind: 'replicated', url: master.url, replicaUrls: [r1.url, r2.url] },
+      { commandTimeoutMs: 2000 },
+    );
+    const watched = createReplication({ connections: slowConns, keys });
+    let changes = 0;
+    const stop = watched.onNodeChange(() => changes++);
+    try {
+      await waitUntil(async () => (await watched.status()).replicas.every((r) => r.up), 5_000);
+      expect(changes).toBe(0);
+      await r2.kill();
+      await waitUntil(() => changes > 0, 5_000);
+      const status = await watched.status();
+      expect(status.replicas[1]).toMatchObject({ url: r2.url, up: false });
+      expect(status.replicas[1]?.error).toMatch(/^connection lost/);
+      expect(status.replicas[0]?.up).toBe(true);
+      const seen = changes;
+      await r2.start();
+      await waitUntil(() => changes > seen, 5_000);
+      await waitUntil(async () => (await watched.status()).replicas[1]?.up === true, 5_000);
+    } finally {
+      stop();
+      await watched.close();
+      await slowConns.close();
+      await r2.start();
+    }
+    await rep.waitForSync();
+  });
+
   it('lists the replicas a standalone master reports', async () => {
     const standalone = createConnections({ kind: 'standalone', url: master.url });
     const view = createReplication({ connections: standalone, keys });

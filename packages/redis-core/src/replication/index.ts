@@ -55,6 +55,12 @@ export interface Replication {
    * others read the stored one. Resolves with the newest stored result, null before the first.
    */
   sharedProbe(opts: { everyMs: number; timeoutMs?: number }): Promise<ProbeResult | null>;
+  /**
+   * Calls `listener` when a node that status() reported loses its connection or gets it back
+   * (the client's 'close' after 'ready', or 'ready' after 'close'), so a watcher can re-read the
+   * status at once instead of on its next poll. Returns the unsubscribe function.
+   */
+  onNodeChange(listener: () => void): () => void;
   /** WAIT on the writer's connection: how many replicas acknowledged every write made so far. */
   waitForReplicas(n: number, timeoutMs: number): Promise<{ acknowledged: number; perMaster?: number[] }>;
   /** Closes the node clients this module opened (sentinel, cluster and discovered nodes). */
@@ -90,7 +96,35 @@ export function createReplication(deps: { connections: RedisConnections; keys: K
   // on every poll instead of stalling the poll.
   const infoBudgetMs = Math.max(400, Math.min(750, ((tuning.commandTimeoutMs ?? 1000) * 3) / 4));
 
+  // Connection state of the node clients status() read: 'lost' from a 'close' that followed a
+  // 'ready' until the next 'ready'. A node whose connection is gone reads as down at once (its
+  // INFO would only wait in the offline queue), and the change is announced to onNodeChange
+  // listeners. A client that never connected ('new') keeps the INFO timeout.
+  const links = new WeakMap<Redis, 'new' | 'up' | 'lost'>();
+  const changeListeners = new Set<() => void>();
+  const announce = () => {
+    for (const listener of changeListeners) listener();
+  };
+  function watch(client: Redis): void {
+    if (links.has(client)) return;
+    links.set(client, client.status === 'ready' ? 'up' : 'new');
+    client.on('ready', () => {
+      const was = links.get(client);
+      links.set(client, 'up');
+      if (was === 'lost') announce();
+    });
+    client.on('close', () => {
+      if (links.get(client) !== 'up') return;
+      links.set(client, 'lost');
+      announce();
+    });
+  }
+
   async function readInfo(client: Redis): Promise<InfoResult> {
+    watch(client);
+    if (links.get(client) === 'lost' && client.status !== 'ready') {
+      return { error: `connection lost (${client.status})` };
+    }
     const read = client.info('replication').then(
       (text): InfoResult => ({ info: parseReplicationInfo(text) }),
       (err: unknown): InfoResult => ({ error: message(err) }),
@@ -332,6 +366,10 @@ export function createReplication(deps: { connections: RedisConnections; keys: K
     probe,
     sharedProbe,
     waitForReplicas,
+    onNodeChange(listener) {
+      changeListeners.add(listener);
+      return () => changeListeners.delete(listener);
+    },
     close: () => nodes.close(),
   };
 }

@@ -38,6 +38,12 @@ export interface StreamHubOptions {
 
 export interface StreamHub {
   handle(req: Request, res: Response): void;
+  /**
+   * Computes one source now and sends its event to every client, without waiting for the next
+   * tick (a replica that just dropped its connection). Calls made while one runs are coalesced
+   * into one more run after it.
+   */
+  refresh(name: string): void;
   clientCount(): number;
   /** Streams dropped since start, by reason (a client that was too slow or stalled, too old). */
   dropped(): Readonly<Record<DropReason, number>>;
@@ -91,6 +97,11 @@ export function createStreamHub(opts: StreamHubOptions): StreamHub {
   let ticker: NodeJS.Timeout | undefined;
   let heartbeat: NodeJS.Timeout | undefined;
   let ticking = false;
+  /** Per source: the number of the latest computation started, and of the latest one sent. */
+  const started = new Map<string, number>();
+  const sent = new Map<string, number>();
+  const refreshing = new Set<string>();
+  const refreshAgain = new Set<string>();
   let closed = false;
 
   function send(chunk: string): void {
@@ -128,29 +139,57 @@ export function createStreamHub(opts: StreamHubOptions): StreamHub {
     if (reason !== 'max_age') res.socket?.destroy();
   }
 
+  /**
+   * Computes a source; resolves with its frame, or null when a computation started later was
+   * already sent (a tick that began before a refresh must not send the older state after it).
+   */
+  async function compute(name: string, source: TickSource): Promise<string | null> {
+    const seq = (started.get(name) ?? 0) + 1;
+    started.set(name, seq);
+    const payload = await withTimeout(source(), opts.sourceTimeoutMs, `stream ${name}`).catch(
+      (err: unknown) => errorPayload(err),
+    );
+    if (seq < (sent.get(name) ?? 0)) return null;
+    sent.set(name, seq);
+    const f = frame(name, payload);
+    lastFrames.set(name, f);
+    return f;
+  }
+
   async function tick(): Promise<void> {
     if (ticking) return; // the previous tick is still waiting on Redis: skip rather than pile up
     ticking = true;
     try {
-      const entries = Object.entries(opts.sources);
-      const payloads = await Promise.all(
-        entries.map(([name, source]) =>
-          withTimeout(source(), opts.sourceTimeoutMs, `stream ${name}`).catch((err: unknown) =>
-            errorPayload(err),
-          ),
-        ),
+      const frames = await Promise.all(
+        Object.entries(opts.sources).map(([name, source]) => compute(name, source)),
       );
-      let chunk = '';
-      entries.forEach(([name], i) => {
-        const f = frame(name, payloads[i]);
-        lastFrames.set(name, f);
-        chunk += f;
-      });
-      if (clients.size > 0) send(chunk);
+      const chunk = frames.filter((f) => f !== null).join('');
+      if (clients.size > 0 && chunk) send(chunk);
     } catch (err) {
       opts.logger.error({ err }, 'stream tick failed');
     } finally {
       ticking = false;
+    }
+  }
+
+  async function refresh(name: string): Promise<void> {
+    const source = opts.sources[name];
+    if (!source || closed || clients.size === 0) return;
+    if (refreshing.has(name)) {
+      refreshAgain.add(name);
+      return;
+    }
+    refreshing.add(name);
+    try {
+      do {
+        refreshAgain.delete(name);
+        const f = await compute(name, source);
+        if (f && clients.size > 0) send(f);
+      } while (refreshAgain.has(name) && !closed);
+    } catch (err) {
+      opts.logger.error({ err, source: name }, 'stream refresh failed');
+    } finally {
+      refreshing.delete(name);
     }
   }
 
@@ -240,6 +279,7 @@ export function createStreamHub(opts: StreamHubOptions): StreamHub {
       res.on('error', cleanup);
       start();
     },
+    refresh: (name) => void refresh(name),
     clientCount: () => clients.size,
     dropped: () => ({ ...dropped }),
     close() {
