@@ -122,9 +122,18 @@ describe('HTTP hygiene', () => {
     expect(page.headers['content-security-policy']).toMatch(/default-src 'self'/);
     expect(page.headers['content-security-policy']).toMatch(/script-src 'self'/);
     expect(page.headers['content-security-policy']).not.toMatch(/upgrade-insecure-requests/);
-    for (const path of ['/healthz', '/api/stats', '/api/data/prod1', '/api/nope', '/metrics']) {
+    for (const path of [
+      '/healthz',
+      '/api/stats',
+      '/api/data/prod1',
+      '/api/data/%2E%2E',
+      '/api/nope',
+      '/metrics',
+    ]) {
       const res = await request(api.app).get(path);
       expect(res.headers['content-security-policy'], path).toBe("default-src 'none'; frame-ancestors 'none'");
+      expect(res.headers['strict-transport-security'], path).toMatch(/max-age=/);
+      expect(res.headers['x-request-id'], path).toMatch(/^[0-9a-f-]{36}$/);
       expect(res.headers['x-content-type-options'], path).toBe('nosniff');
       expect(res.headers['x-frame-options'], path).toBe('DENY');
       expect(res.headers['x-powered-by'], path).toBeUndefined();

@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Request, RequestHandler, Response } from 'express';
 import type { Level, Logger } from 'pino';
+import { deferHeaders } from './deferred-headers.js';
 
 // A caller's id is kept only when it is short and plain, so it cannot inject into logs or headers.
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -102,7 +103,8 @@ export function requestLogger(
     tagged[ID] = id;
     tagged[START] = performance.now();
     tagged[OWNER] = owner;
-    res.setHeader('X-Request-Id', id);
+    // Written with the response's head (deferred-headers.ts), like the security headers.
+    deferHeaders(res, ['X-Request-Id', id]);
     const socket = req.socket as WatchedSocket | null;
     if (socket) {
       socket[IN_FLIGHT] = tagged;

@@ -1,6 +1,7 @@
 import cors from 'cors';
 import type { RequestHandler } from 'express';
 import helmet from 'helmet';
+import { deferHeaders } from './deferred-headers.js';
 
 /**
  * Security headers, two sets chosen by path:
@@ -13,9 +14,11 @@ import helmet from 'helmet';
  */
 export function securityHeaders(opts: { isData(url: string): boolean }): RequestHandler {
   const page = precompute(helmetPolicy());
-  const data = dataHeaders(page);
+  // Data answers are the bulk: their headers are written with the head (deferred-headers.ts).
+  const data = [...dataHeaders(page)].flat();
   return (req, res, next) => {
-    res.setHeaders(opts.isData(req.url) ? data : page);
+    if (opts.isData(req.url)) deferHeaders(res, data);
+    else res.setHeaders(page);
     res.removeHeader('X-Powered-By');
     next();
   };
