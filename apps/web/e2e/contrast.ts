@@ -38,7 +38,21 @@ export async function measureContrast(
         .map(Number);
       return [parts[0] ?? 0, parts[1] ?? 0, parts[2] ?? 0, parts[3] ?? 1];
     };
-    const found: { el: Element; color: [number, number, number, number]; large: boolean }[] = [];
+    const found: {
+      el: Element;
+      color: [number, number, number, number];
+      large: boolean;
+      look: string;
+    }[] = [];
+    // What decides a text's colours: its own colour and the classes of it and its ancestors
+    // (a state class, e.g. a node turning down, changes both the text and what is behind it).
+    const look = (el: Element) => {
+      const style = getComputedStyle(el);
+      let classes = '';
+      for (let e: Element | null = el; e; e = e.parentElement) classes += `${e.getAttribute('class') ?? ''}|`;
+      return `${el instanceof SVGElement ? style.fill : style.color} ${classes}`;
+    };
+    (window as unknown as { __contrastLook: typeof look }).__contrastLook = look;
     for (const el of Array.from(document.querySelectorAll('body *'))) {
       const hasText = Array.from(el.childNodes).some(
         (n) => n.nodeType === Node.TEXT_NODE && n.textContent?.trim(),
@@ -53,6 +67,7 @@ export async function measureContrast(
         el,
         color: parse(el instanceof SVGElement ? style.fill : style.color),
         large: size >= 24 || (bold && size >= 18.66),
+        look: look(el),
       });
     }
     (window as unknown as { __contrast: typeof found }).__contrast = found;
@@ -122,9 +137,20 @@ export async function measureContrast(
     if (unstable < before.length / 20) break;
   }
   await hide.evaluate((el) => (el as Element).remove());
+  // The colour noted in step 1 must still be the text's colour: data that arrived meanwhile may
+  // have changed an element's state (and the colours under it) after it was noted.
+  const restyled = await page.evaluate(() => {
+    const w = window as unknown as {
+      __contrast: { el: Element; look: string }[];
+      __contrastLook: (el: Element) => string;
+    };
+    return w.__contrast.map(({ el, look }) => el.isConnected && w.__contrastLook(el) !== look);
+  });
 
-  // 3. Measure only text that did not move while the page was captured.
-  const boxes = before.filter((box, i): box is TextBox => box !== null && place(box) === place(after[i]));
+  // 3. Measure only text that did not move or change while the page was captured.
+  const boxes = before.filter(
+    (box, i): box is TextBox => box !== null && place(box) === place(after[i]) && !restyled[i],
+  );
   const moved = before.filter((b) => b !== null).length - boxes.length;
 
   const failures = await page.evaluate(

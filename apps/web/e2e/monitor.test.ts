@@ -247,6 +247,9 @@ describe('monitor against the real stack', () => {
       });
       expect(violations, `axe at ${viewport.width}px`).toEqual([]);
       const contrast = await measureContrast(audited);
+      console.log(
+        `contrast at ${viewport.width} px: ${contrast.checked} text boxes measured, ${contrast.moved} left out (moved or restyled)`,
+      );
       expect(contrast.checked, 'text boxes measured').toBeGreaterThan(100);
       expect(contrast.moved, 'text boxes that moved while measuring').toBeLessThan(contrast.checked / 10);
       expect(contrast.failures, `contrast at ${viewport.width}px`).toEqual([]);
