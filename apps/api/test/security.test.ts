@@ -139,6 +139,7 @@ describe('HTTP hygiene', () => {
       expect(res.headers['x-powered-by'], path).toBeUndefined();
     }
     expect(page.headers['x-powered-by']).toBeUndefined();
+    expect(page.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it('sends CORS headers only to configured origins, never *', async () => {
