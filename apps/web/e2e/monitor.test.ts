@@ -252,7 +252,21 @@ describe('monitor against the real stack', () => {
       );
       expect(contrast.checked, 'text boxes measured').toBeGreaterThan(100);
       expect(contrast.moved, 'text boxes that moved while measuring').toBeLessThan(contrast.checked / 10);
-      expect(contrast.failures, `contrast at ${viewport.width}px`).toEqual([]);
+      // A capture can pair text with pixels of another layout when the live page changes under
+      // a starved browser (seen once under load: every text below the jobs panel at 1.0-4.5).
+      // A colour that fails the ratio fails in every capture: a failure counts only if a second,
+      // independent capture finds it too.
+      let failures = contrast.failures;
+      if (failures.length > 0) {
+        const again = await measureContrast(audited);
+        const seen = new Set(again.failures.map((f) => `${f.selector}|${f.text}`));
+        const transient = failures.filter((f) => !seen.has(`${f.selector}|${f.text}`));
+        console.log(
+          `contrast at ${viewport.width} px: ${transient.length} failure(s) not found again in a second capture`,
+        );
+        failures = failures.filter((f) => seen.has(`${f.selector}|${f.text}`));
+      }
+      expect(failures, `contrast at ${viewport.width}px`).toEqual([]);
       await context.close();
     }
   });
