@@ -2,7 +2,7 @@ import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { startRedis } from '@app/testing';
 import autocannon from 'autocannon';
-import { startChild } from './lib/child.js';
+import { startBundledChild } from './lib/bundled-child.js';
 import { benchValues, seedCacheEntries } from './lib/data.js';
 import { keyOrder } from './lib/rounds.js';
 import { API_BENCH_ENV } from './suites/http.js';
@@ -35,7 +35,7 @@ async function measure() {
   const ids = values.map((v) => v.id);
   await seedCacheEntries(server.url, values);
 
-  const child = startChild('http-server.ts', {}, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
+  const child = await startBundledChild('http-server.ts', {}, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
   const { port } = await child.request<{ port: number }>({
     type: 'start',
     url: server.url,
@@ -52,7 +52,10 @@ async function measure() {
       requests: [
         {
           method: 'GET',
-          setupRequest: (req) => ({ ...req, path: `/api/data/${ids[order[i++ & 0xffff]!]}` }),
+          setupRequest: (req) => ({
+            ...req,
+            path: `/api/data/${process.env.PROFILE_HOT ? ids[0] : ids[order[i++ & 0xffff]!]}`,
+          }),
         },
       ],
     });

@@ -48,7 +48,8 @@ one run of \`pnpm bench\`. Every figure in the prose below is read from this run
 - Sizes of this run: ${c.keys?.toLocaleString('en')} keys of ${c.valueBytes}-byte JSON with ${c.concurrency} reads
   in flight (and the sweep's levels), ${c.warmCount?.toLocaleString('en')} products warmed,
   ${c.stampedeConcurrency?.toLocaleString('en')} concurrent misses, autocannon with ${c.httpConnections} connections,
-  ${c.rounds} rounds per comparison. Nothing is tuned per target.
+  ${c.rounds} rounds per comparison (${c.httpRounds ?? c.rounds} for HTTP, whose rounds swing the most: three
+  processes share the cores). Nothing is tuned per target.
 
 ## Peers and baselines
 
@@ -138,8 +139,8 @@ ${lines}
 At a single read in flight our p50 was ${p50 ? p50.measured : 'n/a'} the raw auto-pipelined GET + PTTL. Before
 a lone read was sent at once, it waited for the event loop's check phase (\`setImmediate\`) and
 went out as a pipelined GET + PTTL, and at this level it lost to both peers; sent at once as the
-read script with one key it was still 0.93x–0.95x the best peer (issue 17 runs, the script's Redis
-time on every read's path), before it became a plain GET + PTTL in one socket write.
+read script with one key it still trailed the best peer in the earlier runs (the script's Redis
+time is on every read's path), before it became a plain GET + PTTL in one socket write.
 `;
 }
 

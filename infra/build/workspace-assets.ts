@@ -13,8 +13,8 @@ import type { Loader, Plugin } from 'esbuild';
  */
 const STRING_URL = /new URL\(\s*(['"])(\.{1,2}\/[^'"\n]*)\1\s*,\s*import\.meta\.url\s*\)/g;
 const TEMPLATE_URL = /new URL\(\s*`(\.{1,2}\/[^`$\n]*\/)\$\{/g;
-/** Every `new URL(<ref>, import.meta.url)`: after the rewrite, each ref must point into assets/. */
-const ANY_URL = /new URL\(\s*([^,()]*?)\s*,\s*import\.meta\.url\s*\)/g;
+/** Every `new URL('./…' or `./…`, import.meta.url)`: after the rewrite, each must point into assets/. */
+const ANY_URL = /new URL\(\s*(['"`]\.{1,2}\/[^,()]*?)\s*,\s*import\.meta\.url\s*\)/g;
 const REWRITTEN = /^['"`]\.\/assets\//;
 
 export interface WorkspaceAssetsOptions {

@@ -12,13 +12,22 @@ export interface Child {
   stop(): Promise<void>;
 }
 
-const benchRoot = fileURLToPath(new URL('../..', import.meta.url));
+export const benchRoot = fileURLToPath(new URL('../..', import.meta.url));
 
 export function startChild(script: string, env: Record<string, string> = {}, nodeArgs: string[] = []): Child {
   const file = fileURLToPath(new URL(`../workers/${script}`, import.meta.url));
+  return forkChild(script, file, [...nodeArgs, '--import', 'tsx'], env);
+}
+
+export function forkChild(
+  script: string,
+  file: string,
+  execArgv: string[],
+  env: Record<string, string>,
+): Child {
   const child = fork(file, [], {
     cwd: benchRoot,
-    execArgv: [...nodeArgs, '--import', 'tsx'],
+    execArgv,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

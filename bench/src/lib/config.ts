@@ -18,6 +18,12 @@ export interface BenchConfig {
   /** Operations in flight in the read benchmarks. */
   concurrency: number;
   httpDurationSec: number;
+  /**
+   * Interleaved rounds of the HTTP suite: more than the others, since three processes (autocannon,
+   * the server, Redis) share two cores and one round's ratio swings widely (0.61x to 1.13x for the
+   * same server in one 5-round run); the median of more rounds moves less.
+   */
+  httpRounds: number;
   httpConnections: number;
   /** Writes timed in the invalidation benchmark. */
   invalidations: number;
@@ -47,6 +53,7 @@ export function loadBenchConfig(env: NodeJS.ProcessEnv = process.env): BenchConf
         warmupMs: 100,
         keys: 500,
         http: 1,
+        httpRounds: 2,
         inv: 30,
         warm: 5000,
         catalog: 3000,
@@ -59,6 +66,7 @@ export function loadBenchConfig(env: NodeJS.ProcessEnv = process.env): BenchConf
         warmupMs: 500,
         keys: 10_000,
         http: 3,
+        httpRounds: 9,
         inv: 500,
         warm: 100_000,
         catalog: 100_000,
@@ -74,6 +82,7 @@ export function loadBenchConfig(env: NodeJS.ProcessEnv = process.env): BenchConf
     valueBytes: int(env, 'BENCH_VALUE_BYTES', 300),
     concurrency: int(env, 'BENCH_CONCURRENCY', 64),
     httpDurationSec: int(env, 'BENCH_HTTP_DURATION_S', d.http),
+    httpRounds: int(env, 'BENCH_HTTP_ROUNDS', d.httpRounds),
     httpConnections: int(env, 'BENCH_HTTP_CONNECTIONS', 50),
     invalidations: int(env, 'BENCH_INVALIDATIONS', d.inv),
     warmCount: int(env, 'BENCH_WARM_COUNT', d.warm),

@@ -1,6 +1,7 @@
 import { startRedis } from '@app/testing';
 import autocannon from 'autocannon';
-import { type Child, startChild } from '../lib/child.js';
+import { startBundledChild } from '../lib/bundled-child.js';
+import type { Child } from '../lib/child.js';
 import type { BenchConfig } from '../lib/config.js';
 import { benchValues, seedCacheEntries } from '../lib/data.js';
 import { redisCpuUs } from '../lib/redis-cpu.js';
@@ -89,7 +90,7 @@ export async function httpSuite(cfg: BenchConfig): Promise<SuiteResult> {
 
   const servers = {} as Record<ServerId, { child: Child; port: number }>;
   for (const [id, v] of Object.entries(SERVERS) as [ServerId, (typeof SERVERS)[ServerId]][]) {
-    const child = startChild('http-server.ts');
+    const child = await startBundledChild('http-server.ts');
     const { port } = await child.request<{ port: number }>({
       type: 'start',
       url: server.url,
@@ -127,7 +128,7 @@ export async function httpSuite(cfg: BenchConfig): Promise<SuiteResult> {
       },
     };
   });
-  const results = await interleave(variants, cfg.rounds);
+  const results = await interleave(variants, cfg.httpRounds);
   for (const s of Object.values(servers)) {
     await s.child.request({ type: 'stop' }).catch(() => {});
     await s.child.stop();
@@ -137,13 +138,13 @@ export async function httpSuite(cfg: BenchConfig): Promise<SuiteResult> {
   return {
     id: 'http',
     title: 'HTTP cache hits (autocannon)',
-    description: `${cfg.httpConnections} connections, ${cfg.httpDurationSec} s per round, ${cfg.keys.toLocaleString('en')} keys of ${cfg.valueBytes}-byte JSON: random ids, then one hot id. The API runs with its shipped defaults except ${Object.entries(
+    description: `${cfg.httpConnections} connections, ${cfg.httpRounds} interleaved rounds of ${cfg.httpDurationSec} s, ${cfg.keys.toLocaleString('en')} keys of ${cfg.valueBytes}-byte JSON: random ids, then one hot id. The API runs with its shipped defaults except ${Object.entries(
       API_BENCH_ENV,
     )
       .map(([k, v]) => `${k}=${v}`)
       .join(
         ' ',
-      )} (the rate limit off); both Express baselines have the API's Express settings (no ETag, no x-powered-by). Ratios against the bare handler on the same keys.`,
+      )} (the rate limit off); both Express baselines have the API's Express settings (no ETag, no x-powered-by). Every server runs as an esbuild bundle on plain Node, as pnpm start runs the API. Ratios against the bare handler on the same keys.`,
     unit: 'req/s',
     higherIsBetter: true,
     baseline: 'expressGet',

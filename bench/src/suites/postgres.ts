@@ -6,7 +6,7 @@ import {
 import { generateProducts, type Product } from '@app/redis-core';
 import { startPostgres, startRedis } from '@app/testing';
 import autocannon from 'autocannon';
-import { startChild } from '../lib/child.js';
+import { startBundledChild } from '../lib/bundled-child.js';
 import type { BenchConfig } from '../lib/config.js';
 import { ourStack } from '../lib/ours.js';
 import type { Row, SuiteResult } from '../lib/report.js';
@@ -57,7 +57,7 @@ export async function postgresSuite(cfg: BenchConfig): Promise<SuiteResult> {
 
   // HTTP: our API on the postgres store (every id a Redis hit) vs a bare Express handler running
   // the SELECT, each server in its own process, autocannon in this one, the same random ids.
-  const api = startChild('http-server.ts');
+  const api = await startBundledChild('http-server.ts');
   const apiPort = (
     await api.request<{ port: number }>({
       type: 'start',
@@ -71,7 +71,7 @@ export async function postgresSuite(cfg: BenchConfig): Promise<SuiteResult> {
       },
     })
   ).port;
-  const bare = startChild('pg-select-server.ts');
+  const bare = await startBundledChild('pg-select-server.ts');
   const barePort = (await bare.request<{ port: number }>({ type: 'start', databaseUrl: pg.url() })).port;
   const load = async (port: number, seconds: number) => {
     let i = 0;
@@ -178,7 +178,7 @@ export async function postgresSuite(cfg: BenchConfig): Promise<SuiteResult> {
     notes: [
       `Commit→invalidation measured over ${updates} single-row UPDATEs committed one after another; ` +
         'the consumer confirms each position only after Redis applied it.',
-      `HTTP rows: autocannon -c ${cfg.httpConnections}, ${cfg.httpDurationSec} s per round; their ratio is against the bare SELECT handler.`,
+      `HTTP rows: autocannon -c ${cfg.httpConnections}, ${cfg.httpDurationSec} s per round; their ratio is against the bare SELECT handler; both servers run as esbuild bundles on plain Node, as pnpm start runs the API.`,
     ],
   };
 }
