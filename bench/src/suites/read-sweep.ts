@@ -6,7 +6,7 @@ import { quantile, roundRatios } from '../lib/stats.js';
 
 /** The reads in flight of the sweep, and the L2 variants compared at each level. */
 export const SWEEP_LEVELS = [1, 8, 64, 256] as const;
-export const SWEEP_VARIANTS: ReadVariant[] = ['rawAuto', 'oursL2', 'bentoL2', 'cacheManager'];
+export const SWEEP_VARIANTS: ReadVariant[] = ['rawAuto', 'oursL2', 'bentoL2', 'cacheManager', 'rawGet'];
 /** The peers of the L2 hit (the target: ours >= the best of them at every level). */
 export const SWEEP_PEERS: ReadVariant[] = ['bentoL2', 'cacheManager'];
 
