@@ -9,7 +9,7 @@
 import { cleanupAll, startRedis, waitUntil } from '@app/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { adminHeaders, type RunningApi, startApi } from '../src/api.js';
-import { type Answer, call, histogram, percentile, round, sleep } from '../src/http.js';
+import { type Answer, call, histogram, percentile, round } from '../src/http.js';
 import { recordResult } from '../src/results.js';
 import { killWorkerProcesses, startWorkerProcess } from '../src/worker-process.js';
 
