@@ -6,9 +6,19 @@ import { redisBenchmarkBin } from '../src/suites/warm.js';
 
 /** Row ids every suite must report: a suite that silently loses a variant fails here. */
 const EXPECTED_ROWS: Record<string, string[]> = {
-  'cache-read': ['rawAuto', 'raw', 'oursL2', 'oursL1', 'bentoL2', 'bentoL1', 'bentoL1Only', 'cacheManager'],
+  'cache-read': [
+    'rawAuto',
+    'raw',
+    'rawGet',
+    'oursL2',
+    'oursL1',
+    'bentoL2',
+    'bentoL1',
+    'bentoL1Only',
+    'cacheManager',
+  ],
   'read-sweep': [1, 8, 64, 256].flatMap((n) =>
-    ['rawAuto', 'oursL2', 'bentoL2', 'cacheManager'].map((v) => `${v}@${n}`),
+    ['rawAuto', 'oursL2', 'bentoL2', 'cacheManager', 'rawGet'].map((v) => `${v}@${n}`),
   ),
   invalidation: ['ours', 'bento'],
   http: ['expressOk', 'expressGet', 'apiL2', 'apiL1', 'expressGetHot', 'apiL2Hot', 'apiL1Hot'],
