@@ -37,7 +37,10 @@ one run of \`pnpm bench\`. Every figure in the prose below is read from this run
 - Variants run in interleaved rounds (A B C, then B C A, …) so that noise from the other
   processes on this ${r.machine.cores}-core machine hits all of them alike. Each figure is the median
   over the rounds with its min–max spread; a ratio is computed per round (both sides measured in
-  the same round) and then its median is taken.
+  the same round) and then its median is taken. The HTTP suite, whose runs last seconds each,
+  measures each of our rows next to the bare handler on the same keys and reverses the order
+  every other round (A B C, then C B A): each ratio compares two runs seconds apart, each going
+  first half of the time, so a drift of the machine's speed over a pair of rounds cancels out.
 - Next to each throughput figure is the CPU one operation costs (Node process and Redis, from
   \`process.cpuUsage()\` and \`INFO cpu\`): on a busy machine ops/s swing with the neighbours, CPU
   per operation much less, and it shows *where* a variant spends its time.

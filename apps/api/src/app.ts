@@ -113,8 +113,8 @@ export function createApp(deps: AppDeps): ApiApp {
     corsPolicy(deps.config.corsOrigins),
     (req, res, next) => {
       // Most requests are bodyless GETs: skip the parser's per-request checks (it would skip them too).
+      // req.body stays unset (undefined), as the parser leaves it on a bodyless request.
       if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) {
-        req.body ??= undefined;
         next();
         return;
       }
@@ -132,20 +132,16 @@ export function createApp(deps: AppDeps): ApiApp {
   // Each route runs `common` first, inside its own composed handler (compose.ts), mounted on the
   // app itself: a routed request crosses one Express layer, not a global one plus a sub-router.
   // Whatever no route answered (docs, SPA, 404s, errors) gets `common` from the layer after the
-  // routes, unless a route already ran it (a handler that passed the request on).
-  const commonDone = Symbol('commonDone');
-  const markCommon: RequestHandler = (req, _res, next) => {
-    (req as unknown as Record<symbol, boolean>)[commonDone] = true;
-    next();
-  };
+  // routes, unless a route already ran it (a handler that passed the request on): the access log,
+  // first in `common`, tags every request it has seen.
   mountRoutes(app, routes, {
-    common: [markCommon, ...common],
+    common,
     admin: adminGuard(deps.config.adminToken),
     rateLimit: limiter,
   });
   const commonChain = compose(common);
   app.use((req, res, next) => {
-    if ((req as unknown as Record<symbol, boolean>)[commonDone]) next();
+    if (accessLog.saw(req)) next();
     else commonChain(req, res, next);
   });
   app.use(DOCS_PATH, ...docs.assets);

@@ -98,6 +98,25 @@ describe('access log', () => {
     ]);
   });
 
+  it('says which requests it has seen: its own, not those of another app', async () => {
+    const first = loggedApp('info');
+    const second = loggedApp('info');
+    const seen: Array<[boolean, boolean]> = [];
+    const probe: express.RequestHandler = (req, res) => {
+      seen.push([first.log.saw(req), second.log.saw(req)]);
+      res.json({ ok: true });
+    };
+    const bare = express();
+    bare.get('/probe', probe);
+    first.app.get('/probe', probe);
+    await request(bare).get('/probe').expect(200);
+    await request(first.app).get('/probe').expect(200);
+    expect(seen).toEqual([
+      [false, false],
+      [true, false],
+    ]);
+  });
+
   it("ignores another app's requests and stops after close()", async () => {
     const first = loggedApp('debug');
     const second = loggedApp('debug');

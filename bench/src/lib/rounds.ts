@@ -1,8 +1,14 @@
 import { type Summary, summarize } from './stats.js';
 
 /**
- * Interleaved rounds: every variant runs once per round (A B C, then B C A, …), so a noisy
- * neighbour on the shared cores slows all variants alike instead of one of them.
+ * Interleaved rounds: every variant runs once per round, so a noisy neighbour on the shared cores
+ * slows all variants alike instead of one of them. Two orders:
+ * - `rotate` (A B C, then B C A, …): each variant takes each position in turn;
+ * - `mirror` (A B C, then C B A, …): neighbours in the list stay neighbours in every round and
+ *   swap who goes first, so a ratio between neighbours compares runs seconds apart and a drift
+ *   of the machine's speed within a pair of rounds cancels out (an ABBA design). The HTTP suite
+ *   lists each row next to its baseline and uses this one: its runs last seconds each, and this
+ *   machine's speed drifts over that span.
  */
 export interface Variant {
   name: string;
@@ -12,16 +18,26 @@ export interface Variant {
   warmup?(): Promise<void>;
 }
 
+export type RoundOrder = 'rotate' | 'mirror';
+
+/** The order of the variants' indices in `round`. */
+export function roundOrder(count: number, round: number, order: RoundOrder = 'rotate'): number[] {
+  const indices = Array.from({ length: count }, (_, i) => i);
+  if (order === 'mirror') return round % 2 === 0 ? indices : indices.reverse();
+  return indices.map((i) => (i + round) % count);
+}
+
 export async function interleave(
   variants: Variant[],
   rounds: number,
   onSample?: (variant: string, round: number, value: number) => void,
+  order: RoundOrder = 'rotate',
 ): Promise<Map<string, Summary>> {
   for (const v of variants) await v.warmup?.();
   const samples = new Map<string, number[]>(variants.map((v) => [v.name, []]));
   for (let round = 0; round < rounds; round++) {
-    for (let i = 0; i < variants.length; i++) {
-      const v = variants[(i + round) % variants.length]!;
+    for (const i of roundOrder(variants.length, round, order)) {
+      const v = variants[i]!;
       const value = await v.measure(round);
       samples.get(v.name)!.push(value);
       onSample?.(v.name, round, value);

@@ -58,8 +58,12 @@ export function accessLevel(method: string, status: number, ms: number): Level {
   return 'info';
 }
 
-/** The access-log middleware; `close()` detaches it from Node's HTTP events (app shutdown). */
-export type RequestLogger = RequestHandler & { close(): void };
+/**
+ * The access-log middleware; `saw(req)` says whether it has run on `req` (so a later layer can
+ * tell whether the app's common middlewares ran), `close()` detaches it from Node's HTTP events
+ * (app shutdown).
+ */
+export type RequestLogger = RequestHandler & { saw(req: Request): boolean; close(): void };
 
 /**
  * Structured access logs with an id per request, honoured from and returned in `X-Request-Id`,
@@ -121,6 +125,7 @@ export function requestLogger(
     next();
   };
   return Object.assign(handler, {
+    saw: (req: Request) => (req as Tagged)[OWNER] === owner,
     close() {
       diagnosticsChannel.unsubscribe(RESPONSE_FINISH, onFinish);
     },
