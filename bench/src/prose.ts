@@ -201,7 +201,7 @@ ${times(row('apiL1Hot'))} (${cpu('apiL2Hot')}, ${cpu('apiL1Hot')} and ${cpu('exp
 
 \`pnpm --filter @app/bench profile:http [api|api-near|express-get|express-ok] [seconds]\` runs one
 server under \`node --cpu-prof\` with autocannon and prints the top self and inclusive frames.
-Above the bare handler the API spends its CPU in Node's own response writing (a larger answer
+Besides the bare handler's work, the API spends CPU in Node's own response writing (a larger answer
 and more headers: the request id and the security headers), the access log's bookkeeping, the
 composed middlewares and validation, and the history and stats records; on Redis, the history's
 script (one sorted-set increment per recorded id) and the stats flushes.
