@@ -63,7 +63,8 @@ async function packageBinaries(): Promise<PostgresBinaries | { missing: string }
 
 /**
  * POSTGRES_BINARIES=system|package, or unset: the system's binaries (POSTGRES_BIN_DIR,
- * /usr/lib/postgresql/<major>/bin, PATH) when there are any, else the npm package's.
+ * /usr/lib/postgresql/<major>/bin, PATH) when there are any, else the npm package's. A
+ * POSTGRES_BIN_DIR without initdb is an error, not a reason to take other binaries.
  */
 export async function postgresBinaries(env: NodeJS.ProcessEnv = process.env): Promise<PostgresBinaries> {
   const wanted = env.POSTGRES_BINARIES?.trim() || 'auto';
@@ -72,6 +73,12 @@ export async function postgresBinaries(env: NodeJS.ProcessEnv = process.env): Pr
   }
   const system = wanted === 'package' ? undefined : systemBinaries(env);
   if (system) return system;
+  // A directory the user named is what they want: a typo there must not start other binaries.
+  if (wanted !== 'package' && env.POSTGRES_BIN_DIR) {
+    throw new PostgresMissingError(
+      `POSTGRES_BIN_DIR=${env.POSTGRES_BIN_DIR} holds no initdb: point it at PostgreSQL's bin directory, or unset it`,
+    );
+  }
   const noSystem =
     'no PostgreSQL server binaries on the system (on Debian/Ubuntu `apt-get install postgresql-15`, ' +
     'or set POSTGRES_BIN_DIR)';

@@ -49,6 +49,16 @@ describe('pnpm dev --postgres: where the server binaries come from', () => {
     await expect(postgresBinaries({ POSTGRES_BINARIES: 'docker' })).rejects.toThrow(/use system or package/);
   });
 
+  it('refuses a POSTGRES_BIN_DIR without initdb instead of taking other binaries', async () => {
+    const env = { POSTGRES_BIN_DIR: '/nonexistent/postgresql/bin' };
+    await expect(postgresBinaries(env)).rejects.toThrow(PostgresMissingError);
+    await expect(postgresBinaries(env)).rejects.toThrow(
+      /POSTGRES_BIN_DIR=\/nonexistent\/postgresql\/bin holds no initdb/,
+    );
+    // Forcing the package still works with the variable set (it names the system's binaries).
+    expect((await postgresBinaries({ ...env, POSTGRES_BINARIES: 'package' })).source).toBe('package');
+  });
+
   it('runs as postgres when the account exists, else as nobody (PostgreSQL refuses root)', () => {
     expect(serverAccount(() => true)).toBe('postgres');
     expect(serverAccount(() => false)).toBe('nobody');
