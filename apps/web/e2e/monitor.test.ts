@@ -38,7 +38,19 @@ const CHROMIUM_ARGS = [
 let stack: Stack;
 let browser: Browser;
 let page: Page;
+const WCAG_TIMEOUT_MS = 420_000;
 const consoleErrors: string[] = [];
+/** Every answer of 400 or more the page got (Chromium's console line does not name the URL). */
+const failedResponses: string[] = [];
+/** What had failed when the first fault was injected (a replica killed): "while everything was up". */
+let whileUp: { consoleErrors: string[]; failedResponses: string[]; apiErrors: string[] } | undefined;
+
+/** The API's access-log lines of 5xx answers (error level), to say why a request failed. */
+const apiErrorLines = () =>
+  stack.logs.api
+    .join('')
+    .split('\n')
+    .filter((line) => line.includes('"level":50'));
 
 async function remainingTtlMs(p: Page): Promise<number> {
   return Number(await p.getAttribute('[data-testid=ttl-value]', 'data-remaining-ms'));
@@ -63,6 +75,10 @@ describe('monitor against the real stack', () => {
       if (msg.type() === 'error') consoleErrors.push(msg.text());
     });
     page.on('pageerror', (err) => consoleErrors.push(String(err)));
+    page.on('response', (res) => {
+      if (res.status() >= 400)
+        failedResponses.push(`${res.status()} ${res.request().method()} ${new URL(res.url()).pathname}`);
+    });
     await page.goto(stack.baseUrl);
     await page.waitForSelector('[data-testid=stream-state][data-state=open]', { timeout: 20_000 });
   });
@@ -211,65 +227,73 @@ describe('monitor against the real stack', () => {
     await phone.close();
   });
 
-  it('meets WCAG AA on a desktop and on a phone: axe rules, and measured text contrast', async () => {
-    for (const viewport of [
-      { width: 1440, height: 1000 },
-      { width: 390, height: 844 },
-    ]) {
-      // Its own context: axe is injected as a script, which the API's CSP rightly forbids.
-      const context = await browser.newContext({ viewport, bypassCSP: true });
-      const audited = await context.newPage();
-      await audited.goto(stack.baseUrl);
-      await audited.evaluate((token) => sessionStorage.setItem('monitor.adminToken', token), ADMIN_TOKEN);
-      await audited.reload();
-      await audited.waitForSelector('[data-testid=stream-state][data-state=open]');
-      await search(audited, 'prod1');
-      await audited.waitForSelector('[data-testid=source-badge]');
-      await audited.waitForSelector('[data-testid=products-table]');
-      await audited.waitForTimeout(1200);
+  // A machine bound: hundreds of text boxes measured over software-rendered blurs took 116 s in a
+  // fresh-clone CI run beside another one, and ran past 180 s at load average 14 on 2 cores.
+  it(
+    'meets WCAG AA on a desktop and on a phone: axe rules, and measured text contrast',
+    async () => {
+      for (const viewport of [
+        { width: 1440, height: 1000 },
+        { width: 390, height: 844 },
+      ]) {
+        // Its own context: axe is injected as a script, which the API's CSP rightly forbids.
+        const context = await browser.newContext({ viewport, bypassCSP: true });
+        const audited = await context.newPage();
+        await audited.goto(stack.baseUrl);
+        await audited.evaluate((token) => sessionStorage.setItem('monitor.adminToken', token), ADMIN_TOKEN);
+        await audited.reload();
+        await audited.waitForSelector('[data-testid=stream-state][data-state=open]');
+        await search(audited, 'prod1');
+        await audited.waitForSelector('[data-testid=source-badge]');
+        await audited.waitForSelector('[data-testid=products-table]');
+        await audited.waitForTimeout(1200);
 
-      await audited.evaluate(axeSource);
-      const violations = await audited.evaluate(async () => {
-        const axe = (
-          window as unknown as {
-            axe: {
-              run: (
-                ctx: Document,
-                opts: object,
-              ) => Promise<{ violations: { id: string; nodes: { target: string[] }[] }[] }>;
-            };
-          }
-        ).axe;
-        const result = await axe.run(document, {
-          runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+        await audited.evaluate(axeSource);
+        const violations = await audited.evaluate(async () => {
+          const axe = (
+            window as unknown as {
+              axe: {
+                run: (
+                  ctx: Document,
+                  opts: object,
+                ) => Promise<{ violations: { id: string; nodes: { target: string[] }[] }[] }>;
+              };
+            }
+          ).axe;
+          const result = await axe.run(document, {
+            runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+          });
+          return result.violations.map(
+            (v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
+          );
         });
-        return result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-      });
-      expect(violations, `axe at ${viewport.width}px`).toEqual([]);
-      const contrast = await measureContrast(audited);
-      console.log(
-        `contrast at ${viewport.width} px: ${contrast.checked} text boxes measured, ${contrast.moved} left out (moved or restyled)`,
-      );
-      expect(contrast.checked, 'text boxes measured').toBeGreaterThan(100);
-      expect(contrast.moved, 'text boxes that moved while measuring').toBeLessThan(contrast.checked / 10);
-      // A capture can pair text with pixels of another layout when the live page changes under
-      // a starved browser (seen once under load: every text below the jobs panel at 1.0-4.5).
-      // A colour that fails the ratio fails in every capture: a failure counts only if a second,
-      // independent capture finds it too.
-      let failures = contrast.failures;
-      if (failures.length > 0) {
-        const again = await measureContrast(audited);
-        const seen = new Set(again.failures.map((f) => `${f.selector}|${f.text}`));
-        const transient = failures.filter((f) => !seen.has(`${f.selector}|${f.text}`));
+        expect(violations, `axe at ${viewport.width}px`).toEqual([]);
+        const contrast = await measureContrast(audited);
         console.log(
-          `contrast at ${viewport.width} px: ${transient.length} failure(s) not found again in a second capture`,
+          `contrast at ${viewport.width} px: ${contrast.checked} text boxes measured, ${contrast.moved} left out (moved or restyled)`,
         );
-        failures = failures.filter((f) => seen.has(`${f.selector}|${f.text}`));
+        expect(contrast.checked, 'text boxes measured').toBeGreaterThan(100);
+        expect(contrast.moved, 'text boxes that moved while measuring').toBeLessThan(contrast.checked / 10);
+        // A capture can pair text with pixels of another layout when the live page changes under
+        // a starved browser (seen once under load: every text below the jobs panel at 1.0-4.5).
+        // A colour that fails the ratio fails in every capture: a failure counts only if a second,
+        // independent capture finds it too.
+        let failures = contrast.failures;
+        if (failures.length > 0) {
+          const again = await measureContrast(audited);
+          const seen = new Set(again.failures.map((f) => `${f.selector}|${f.text}`));
+          const transient = failures.filter((f) => !seen.has(`${f.selector}|${f.text}`));
+          console.log(
+            `contrast at ${viewport.width} px: ${transient.length} failure(s) not found again in a second capture`,
+          );
+          failures = failures.filter((f) => seen.has(`${f.selector}|${f.text}`));
+        }
+        expect(failures, `contrast at ${viewport.width}px`).toEqual([]);
+        await context.close();
       }
-      expect(failures, `contrast at ${viewport.width}px`).toEqual([]);
-      await context.close();
-    }
-  });
+    },
+    WCAG_TIMEOUT_MS,
+  );
 
   it('switches to English and remembers it after a reload', async () => {
     await page.click('[data-testid=lang-en]');
@@ -284,6 +308,11 @@ describe('monitor against the real stack', () => {
 
   it('turns a replica red within 2 s of it going down', async () => {
     await page.waitForSelector('[data-role=replica][data-health=ok]');
+    whileUp = {
+      consoleErrors: [...consoleErrors],
+      failedResponses: [...failedResponses],
+      apiErrors: apiErrorLines(),
+    };
     await stack.redis.replicas[0]!.kill();
     const killedAt = Date.now();
     // Red as the eye sees it: the node's computed fill, after its colour transition.
@@ -305,8 +334,13 @@ describe('monitor against the real stack', () => {
     await unstick.evaluate((el) => (el as Element).remove());
   });
 
+  // Up to the replica's kill (the first fault): a read in flight on a killed node may fail by design.
   it('logged no errors in the browser console while everything was up', () => {
-    expect(consoleErrors).toEqual([]);
+    const up = whileUp ?? { consoleErrors, failedResponses, apiErrors: apiErrorLines() };
+    expect(
+      { consoleErrors: up.consoleErrors, failedResponses: up.failedResponses },
+      `the API's 5xx lines: ${up.apiErrors.join('\n') || 'none'}`,
+    ).toEqual({ consoleErrors: [], failedResponses: [] });
   });
 
   it('says so when Redis is down instead of freezing', async () => {
