@@ -114,8 +114,12 @@ describe('the periodic probe (REPLICATION_PROBE_EVERY_SECONDS)', () => {
       }
       const started = Date.now();
       const seen: string[][] = [[], []];
-      // Viewers of both instances poll the status, as the monitor's stream does each second.
-      while (Date.now() - started < 4500) {
+      // Viewers of both instances poll the status, as the monitor's stream does each second,
+      // until each has seen the live figure change three times. A fixed window (4.5 s) was too
+      // short for the second instance once, on a loaded machine: how many periods go by in a
+      // given time is the machine's; how many probes a period gets is the code's, checked below.
+      while ((seen[0]?.length ?? 0) < 3 || (seen[1]?.length ?? 0) < 3) {
+        if (Date.now() - started > 12_000) break;
         for (const [i, instance] of apis.entries()) {
           const body = (await request(instance.app).get('/api/replication').expect(200))
             .body as ReplicationResponse;
@@ -125,13 +129,15 @@ describe('the periodic probe (REPLICATION_PROBE_EVERY_SECONDS)', () => {
         }
         await new Promise((r) => setTimeout(r, 100));
       }
-      // About one probe a second between both (4.5 s), not one per instance and second (~10).
-      expect(probes.length).toBeGreaterThanOrEqual(3);
-      expect(probes.length).toBeLessThanOrEqual(6);
+      const elapsedMs = Date.now() - started;
       // Each instance saw the live figure change; the one that lost the lock shows the winner's
       // stored result (up to one period behind), so they share figures.
       expect(seen[0]?.length).toBeGreaterThanOrEqual(3);
       expect(seen[1]?.length).toBeGreaterThanOrEqual(3);
+      // At most one probe a period between both (plus one at each end of the window), not one per
+      // instance and period (twice as many).
+      expect(probes.length).toBeGreaterThanOrEqual(3);
+      expect(probes.length).toBeLessThanOrEqual(Math.floor(elapsedMs / 1000) + 2);
       expect(seen[0]?.some((t) => seen[1]?.includes(t))).toBe(true);
     } finally {
       for (const instance of apis) await instance.close();
