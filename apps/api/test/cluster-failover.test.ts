@@ -152,7 +152,10 @@ describe('one master of the cluster killed under load', () => {
     };
     const load = Promise.all(Array.from({ length: CLIENTS }, (_, n) => client(n)));
 
+    // At least this long and 21 acknowledged writes (a loaded machine once acknowledged 17 in
+    // the 2.5 s alone): the load is the machine's, what the writes go through is the code's.
     await sleep(LOAD_BEFORE_KILL_MS);
+    await waitUntil(() => acked.length > 20, 30_000, 'fewer than 21 writes acknowledged before the kill');
     const killedAt = Date.now();
     await catalogMaster.kill();
 
@@ -165,6 +168,14 @@ describe('one master of the cluster killed under load', () => {
       await sleep(200);
     }
     await sleep(LOAD_AFTER_GREEN_MS);
+    const green = greenAt;
+    if (green !== null) {
+      await waitUntil(
+        () => acked.filter((a) => a.at > green).length > 5,
+        20_000,
+        'fewer than 6 writes once green',
+      );
+    }
     stop = true;
     await load;
 
