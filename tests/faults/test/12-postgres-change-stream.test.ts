@@ -183,7 +183,7 @@ describe('the cache follows PostgreSQL writes made behind the API', () => {
     expect(await confirmedLsn()).not.toBe(before);
   });
 
-  it('8 readers + 3 SQL writers + warming for 10 s, then 1 s of quiet: no entry differs from the table', async () => {
+  it('8 readers + 3 SQL writers + warming for 10 s, then quiet: no entry differs from the table once the consumer drained', async () => {
     await freshWorker();
     const until = Date.now() + 10_000;
     let reads = 0;
@@ -221,10 +221,22 @@ describe('the cache follows PostgreSQL writes made behind the API', () => {
       }
     })();
     await Promise.all([...readers, ...writers, warming]);
-    await sleep(1_000);
-    const stale = await staleEntries(stack);
-    recordResult('postgres-race', { reads, writes, warms, stale: stale.length });
+    // Once the writes stop, the consumer drains what it has not applied yet: how long that takes
+    // is the machine's (it was a fixed 1 s); an entry that stays stale is the code's.
+    const stoppedAt = Date.now();
+    let stale = await staleEntries(stack);
+    while (stale.length > 0 && Date.now() - stoppedAt < 15_000) {
+      await sleep(200);
+      stale = await staleEntries(stack);
+    }
+    recordResult('postgres-race', {
+      reads,
+      writes,
+      warms,
+      stale: stale.length,
+      settle_ms: Date.now() - stoppedAt,
+    });
     expect(stale).toEqual([]);
     expect(reads).toBeGreaterThan(100);
-  });
+  }, 60_000);
 });
