@@ -39,20 +39,6 @@ async function keysOn(node: RedisServer, pattern: string): Promise<string[]> {
   return found;
 }
 
-/** Each node's own `cluster_state` (ok / fail), asked directly. */
-async function clusterStates(nodes: RedisServer[]): Promise<string[]> {
-  return Promise.all(
-    nodes.map(async (node) => {
-      const c = node.client();
-      try {
-        return /cluster_state:(\w+)/.exec(String(await c.call('CLUSTER', 'INFO')))?.[1] ?? 'unknown';
-      } finally {
-        c.disconnect();
-      }
-    }),
-  );
-}
-
 describe('key placement', () => {
   it('keeps the catalog in one slot, spreads cache entries over every master, and BullMQ in one slot', async () => {
     const keys = api.services.keys;
@@ -205,9 +191,7 @@ describe('a whole shard down (master and replica)', () => {
     // readiness also answers 503 when its PING or CLUSTER INFO times out on a loaded machine, and
     // a loaded run once saw a 503 and then a 200. So wait until every survivor says fail, then
     // until readiness (which asks one node) names it.
-    const nodes = redis.cluster?.nodes ?? [];
-    const survivors = nodes.filter((n) => !doomed.includes(n));
-    await waitUntil(async () => (await clusterStates(survivors)).every((s) => s === 'fail'), 20_000);
+    await redis.cluster?.waitForState('fail', 20_000);
     let ready: request.Response | undefined;
     await waitUntil(async () => {
       ready = await request(api.app).get('/readyz');
@@ -234,7 +218,7 @@ describe('a whole shard down (master and replica)', () => {
 
     for (const node of doomed) await node.start();
     // Likewise on the way back: each node clears the failure when it hears from the shard again.
-    await waitUntil(async () => (await clusterStates(nodes)).every((s) => s === 'ok'), 30_000);
+    await redis.cluster?.waitForOk(30_000);
     await waitUntil(async () => (await request(api.app).get('/readyz')).status === 200, 30_000);
     await waitUntil(async () => (await request(api.app).get('/api/data/prod1')).status === 200, 10_000);
     expect((await request(api.app).get('/api/db/product/prod2').expect(200)).body.data.id).toBe('prod2');

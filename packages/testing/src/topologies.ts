@@ -202,6 +202,8 @@ export interface Cluster {
   addresses: string;
   /** Waits until every running node reports cluster_state:ok. */
   waitForOk(timeoutMs?: number): Promise<void>;
+  /** Waits until every running node reports this cluster_state (each node decides on its own clock). */
+  waitForState(state: 'ok' | 'fail', timeoutMs?: number): Promise<void>;
   destroy(): Promise<void>;
 }
 
@@ -243,14 +245,15 @@ export async function startCluster(
     masters: [],
     replicas: [],
     addresses: nodes.map((n) => `${n.host}:${n.port}`).join(','),
-    waitForOk: async (timeoutMs = 30_000) => {
+    waitForOk: (timeoutMs = 30_000) => cluster.waitForState('ok', timeoutMs),
+    waitForState: async (state, timeoutMs = 30_000) => {
       for (const node of nodes.filter((n) => n.isRunning() && !n.isPaused())) {
         const client = node.client();
         try {
           await waitUntil(
-            async () => /cluster_state:ok/.test((await client.call('CLUSTER', 'INFO')) as string),
+            async () => ((await client.call('CLUSTER', 'INFO')) as string).includes(`cluster_state:${state}`),
             timeoutMs,
-            `cluster node ${node.port} never reached cluster_state:ok`,
+            `cluster node ${node.port} never reached cluster_state:${state}`,
           );
         } finally {
           client.disconnect();
